@@ -1,0 +1,1 @@
+"""The .pol language: grammar, parser, AST and checks."""

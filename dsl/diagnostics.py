@@ -1,0 +1,161 @@
+"""One diagnostic type for every stage, named codes, and all wording in one place.
+
+Modelled on mypy's errorcodes/messages: a stage reports `MESSAGES[code]` with
+arguments, never a string of its own, so the words a drafter reads are all here.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from typing import Iterable
+
+import attrs
+
+from .nodes import Span
+
+ERROR = "error"
+WARNING = "warning"
+NOTE = "note"
+
+
+@attrs.frozen
+class Code:
+    code: str
+    name: str
+    severity: str
+    message: str  # str.format template
+    hint: str | None = None
+
+
+def _codes(*codes: Code) -> dict[str, Code]:
+    return {c.name: c for c in codes}
+
+
+CODES = _codes(
+    # reading the file
+    Code("P001", "io", ERROR, "cannot read `{path}`: {reason}"),
+    Code("P002", "syntax", ERROR, "{found}; expected {expected}",
+         "{hint}"),
+    Code("P003", "bad-character", ERROR, "unexpected character {char!r}",
+         "text belongs inside double quotes; names use letters, digits and `_`"),
+    Code("P004", "unclosed-block", ERROR, "the file ends inside a block; expected {expected}",
+         "every `policy`, `enumeration`, `facts`, `clause`, `measure`, `pool`, `ranking` and `exclusive` block closes with `end`"),
+    Code("P005", "bad-literal", ERROR, "{what} `{text}` is not valid: {reason}"),
+    Code("P006", "too-deep", ERROR, "this expression is nested too deeply ({depth} levels)",
+         "split it into simpler conditions joined with `and`"),
+    # names
+    Code("P101", "undefined-name", ERROR, "unknown {what} `{name}`", "{hint}"),
+    Code("P102", "duplicate-name", ERROR, "{what} `{name}` is declared twice",
+         "the first declaration is at {first}"),
+    Code("P103", "duplicate-clause", ERROR, "clause ({numeral}) appears twice",
+         "the first one is at {first}"),
+    Code("P104", "reserved-name", ERROR, "`{name}` cannot be used as {what}: {reason}"),
+    Code("P105", "missing-declaration", ERROR, "the policy has no {what}", "{hint}"),
+    # types and units
+    Code("P201", "unit-mismatch", ERROR, "cannot {action} {left} and {right}", "{hint}"),
+    Code("P202", "type-mismatch", ERROR, "{what} must be {expected}, but this is {found}", "{hint}"),
+    Code("P203", "unknown-enum-value", ERROR, "`{value}` is not a value of {enum}", "{hint}"),
+    Code("P204", "bad-percent", ERROR, "{what} must add up to 100%, but {found}"),
+    # completeness
+    Code("P301", "missing-text", ERROR, "{what} has no {lang} text",
+         "add `{lang} \"...\"`: the documentation is published in Chinese and English"),
+    Code("P302", "missing-part", ERROR, "{what} has no {part}", "{hint}"),
+    Code("P303", "clause-numeral", ERROR, "clause number `{numeral}` is not a Chinese numeral from 一 to 九十九"),
+    Code("P304", "table-key-repeated", ERROR, "`{key}` appears twice in this table"),
+    # meaning across the policy
+    Code("P401", "pool-target", ERROR, "{what} `{name}` funds `{target}`, which {reason}"),
+    Code("P402", "exclusive-member", ERROR, "`{name}` cannot take part in the exclusive group: {reason}"),
+    Code("P403", "bad-period", ERROR, "{what}", "{hint}"),
+    Code("P404", "unused-fact", WARNING, "fact `{name}` is declared but no measure uses it",
+         "remove it, or use it in a condition or an amount"),
+)
+
+
+def code(name: str) -> Code:
+    return CODES[name]
+
+
+@attrs.frozen
+class Diagnostic:
+    code: str
+    name: str
+    severity: str
+    message: str
+    span: Span | None
+    hint: str | None = None
+
+    def to_json(self) -> dict:
+        out = {
+            "code": self.code,
+            "name": self.name,
+            "severity": self.severity,
+            "message": self.message,
+            "hint": self.hint,
+        }
+        if self.span is not None:
+            out.update(
+                file=self.span.file,
+                line=self.span.line,
+                column=self.span.column,
+                end_line=self.span.end_line,
+                end_column=self.span.end_column,
+            )
+        return out
+
+
+def make(name: str, span: Span | None, **args) -> Diagnostic:
+    """Build the diagnostic `name` with its message and hint filled from `args`."""
+    c = CODES[name]
+    hint = c.hint.format(**args) if c.hint else None
+    return Diagnostic(c.code, c.name, c.severity, c.message.format(**args), span, hint or None)
+
+
+def did_you_mean(name: str, candidates: Iterable[str]) -> str:
+    close = difflib.get_close_matches(name, sorted(set(candidates)), n=1, cutoff=0.6)
+    return f"did you mean `{close[0]}`?" if close else ""
+
+
+def has_errors(diagnostics: Iterable[Diagnostic]) -> bool:
+    return any(d.severity == ERROR for d in diagnostics)
+
+
+def sort_key(d: Diagnostic):
+    if d.span is None:
+        return ("", 0, 0, d.code)
+    return (d.span.file, d.span.line, d.span.column, d.code)
+
+
+def render(d: Diagnostic, source: str | None) -> str:
+    """rustc-style: location, severity, code, message, the line with the span underlined, the hint."""
+    where = f"{d.span}: " if d.span is not None else ""
+    lines = [f"{where}{d.severity}[{d.code}]: {d.message}"]
+    if d.span is not None and source is not None and d.span.line >= 1:
+        text_lines = source.splitlines()
+        if d.span.line <= len(text_lines):
+            text = text_lines[d.span.line - 1].expandtabs(1)
+            start = max(d.span.column - 1, 0)
+            if d.span.end_line == d.span.line and d.span.end_column > d.span.column:
+                width = d.span.end_column - d.span.column
+            else:
+                width = max(len(text) - start, 1)
+            gutter = " " * len(str(d.span.line))
+            # Wide (CJK) characters take two columns in a terminal.
+            pad = _display_width(text[:start])
+            mark = max(_display_width(text[start:start + width]), 1)
+            lines.append(f" {gutter} |")
+            lines.append(f" {d.span.line} | {text}")
+            lines.append(f" {gutter} | {' ' * pad}{'^' * mark}")
+    if d.hint:
+        lines.append(f"  = hint: {d.hint}")
+    return "\n".join(lines)
+
+
+def _display_width(text: str) -> int:
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
+
+
+def to_json(diagnostics: Iterable[Diagnostic]) -> str:
+    return json.dumps([d.to_json() for d in diagnostics], ensure_ascii=False, indent=2)
