@@ -52,6 +52,9 @@ CODES = _codes(
          "the first one is at {first}"),
     Code("P104", "reserved-name", ERROR, "`{name}` cannot be used as {what}: {reason}"),
     Code("P105", "missing-declaration", ERROR, "the policy has no {what}", "{hint}"),
+    Code("P106", "extra-jurisdiction", ERROR,
+         "fact `{name}` is marked `jurisdiction`, but `{first}` already is",
+         "only one fact can name the applicant's county; remove `jurisdiction` from one of them"),
     # types and units
     Code("P201", "unit-mismatch", ERROR, "cannot {action} {left} and {right}", "{hint}"),
     Code("P202", "type-mismatch", ERROR, "{what} must be {expected}, but this is {found}", "{hint}"),
@@ -63,6 +66,9 @@ CODES = _codes(
     Code("P302", "missing-part", ERROR, "{what} has no {part}", "{hint}"),
     Code("P303", "clause-numeral", ERROR, "clause number `{numeral}` is not a Chinese numeral from 一 to 九十九"),
     Code("P304", "table-key-repeated", ERROR, "`{key}` appears twice in this table"),
+    Code("P305", "table-gap", WARNING, "this table has no entry for {values} of `{enum}`",
+         "list every value; for one that deliberately earns nothing write "
+         "`{first} -> nothing because zh \"...\" en \"...\"`"),
     # meaning across the policy
     Code("P401", "pool-target", ERROR, "{what} `{name}` funds `{target}`, which {reason}"),
     Code("P402", "exclusive-member", ERROR, "`{name}` cannot take part in the exclusive group: {reason}"),
@@ -104,7 +110,7 @@ class Diagnostic:
         return out
 
 
-def make(name: str, span: Span | None, **args) -> Diagnostic:
+def make(name: str, span: Span | None, /, **args) -> Diagnostic:
     """Build the diagnostic `name` with its message and hint filled from `args`."""
     c = CODES[name]
     hint = c.hint.format(**args) if c.hint else None

@@ -307,6 +307,7 @@ class Fact:
     scope: str  # "batch" or "applicant"
     general: bool = False  # shared by many measures: does not make a measure relevant
     required: bool = False
+    jurisdiction: bool = False  # names the applicant's county: payee and burden go there
     default: Expr | None = None
     span: Span = _span_field()
 

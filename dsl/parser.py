@@ -410,10 +410,14 @@ class _Builder(Transformer):
         opts = dict(options)
         return n.Fact(str(name), type_ref, label, scope="applicant",
                       general="general" in opts, required="required" in opts,
+                      jurisdiction="jurisdiction" in opts,
                       default=opts.get("default"), span=self._tok_span(name))
 
     def general(self, meta, c):
         return ("general", True)
+
+    def jurisdiction(self, meta, c):
+        return ("jurisdiction", True)
 
     def required(self, meta, c):
         return ("required", True)

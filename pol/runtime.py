@@ -1,0 +1,691 @@
+"""The small runtime every generated calculator imports, and nothing else.
+
+A generated module holds the policy's own logic (one function per measure,
+its tables and constants); this module holds what every policy shares: reading
+a batch of facts exactly, the population-wide steps (rankings, exclusive
+groups, pools) and the explanation attached to every amount.
+"""
+
+from __future__ import annotations
+
+import datetime
+import difflib
+import json
+import math
+import re
+from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from typing import Any, Callable
+
+import attrs
+from attrs import field, frozen
+
+__all__ = ["Decimal", "date", "frozen", "field", "BatchError"]
+
+date = datetime.date
+ZERO = Decimal(0)
+_ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_CEILING}
+
+
+class BatchError(Exception):
+    """A batch refused whole: the message names the applicant and the fact."""
+
+
+class _Needed(Exception):
+    def __init__(self, fact: str):
+        self.fact = fact
+
+
+# ---------------------------------------------------------------- the policy as data
+
+
+@frozen
+class FactSpec:
+    name: str
+    kind: str  # bool integer decimal money area date text identifier year rate enum count_map
+    scope: str  # batch or applicant
+    unit: str | None = None
+    enum: str | None = None
+    general: bool = False
+    required: bool = False
+    label_zh: str = ""
+    label_en: str = ""
+
+
+@frozen
+class MeasureSpec:
+    name: str
+    clause: int
+    numeral: str
+    kind: str  # reward subsidy settlement
+    title_zh: str
+    title_en: str
+    assess: Callable  # (applicant, batch, context) -> Assessment
+    relevant: tuple[str, ...]  # facts whose presence makes the measure worth reporting
+    payee: str  # applicant or county
+    city_percent: Decimal | None  # None: settled through the fiscal system, no split
+    source: str
+
+
+@frozen
+class RankingSpec:
+    name: str
+    top: int
+    among: Callable  # (applicant, batch) -> bool
+    keys: tuple[tuple[str, str | None, bool], ...]  # (kind, fact, descending)
+
+
+@frozen
+class PoolSpec:
+    name: str
+    limit: Decimal
+    funds: tuple[str, ...]
+    order: tuple[tuple[str, str | None, bool], ...]
+    whole_units: bool
+    title_zh: str
+    title_en: str
+
+
+@frozen
+class ExclusiveSpec:
+    name: str
+    members: tuple[str, ...]
+    against: str | None
+    title_zh: str
+    title_en: str
+    clause: int
+
+
+@frozen
+class PolicySpec:
+    id: str
+    title_zh: str
+    title_en: str
+    period_start: datetime.date
+    period_end: datetime.date
+    rounding: str
+    quantum: Decimal
+    facts: tuple[FactSpec, ...]
+    enums: dict[str, tuple[tuple[str, str, str], ...]]  # name -> (code, zh, en)
+    measures: tuple[MeasureSpec, ...]
+    rankings: tuple[RankingSpec, ...]
+    pools: tuple[PoolSpec, ...]
+    exclusives: tuple[ExclusiveSpec, ...]
+    jurisdiction: str | None
+    batch_defaults: Callable  # (dict) -> None, fills defaults in place
+
+
+# ---------------------------------------------------------------- explanations
+
+
+@attrs.define
+class Trace:
+    """What one measure found for one applicant, in both languages."""
+
+    held: bool = True
+    why_en: list[str] = attrs.field(factory=list)
+    why_zh: list[str] = attrs.field(factory=list)
+    unit: Decimal | None = None  # per-unit rate, for pools that grant whole units
+
+    def check(self, ok: bool, en: str, zh: str, shown: Any = None) -> bool:
+        mark = "✓" if ok else "✗"
+        value = f": {fmt(shown, 'en')}" if shown is not None else ""
+        value_zh = f":{fmt(shown, 'zh')}" if shown is not None else ""
+        self.why_en.append(f"{mark} {en}{value}")
+        self.why_zh.append(f"{mark} {zh}{value_zh}")
+        self.held = self.held and ok
+        return ok
+
+    def note(self, en: str, zh: str) -> None:
+        self.why_en.append(en)
+        self.why_zh.append(zh)
+
+
+@frozen
+class Assessment:
+    eligible: bool
+    amount: Decimal  # after caps and rounding; 0 when not eligible
+    why_en: tuple[str, ...]
+    why_zh: tuple[str, ...]
+    unit: Decimal | None = None
+
+
+def fmt(value: Any, lang: str) -> str:
+    if isinstance(value, bool):
+        return ("yes" if value else "no") if lang == "en" else ("是" if value else "否")
+    if isinstance(value, Decimal):
+        return f"{value:,}"
+    if isinstance(value, int):
+        return f"{value:,}" if abs(value) >= 10_000 else str(value)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}: {fmt(v, lang)}" for k, v in value.items())
+    return str(value)
+
+
+def money(value: Decimal, lang: str) -> str:
+    if lang == "en":
+        return f"{value:,.2f} yuan"
+    return f"{value:,.2f}元"
+
+
+# ---------------------------------------------------------------- helpers the measures call
+
+
+def need(value, fact: str):
+    """A fact an amount cannot be computed without."""
+    if value is None:
+        raise _Needed(fact)
+    return value
+
+
+def num(value) -> Decimal | int:
+    """An absent number in a condition is 0: not applicable."""
+    return 0 if value is None else value
+
+
+def truth(value) -> bool:
+    return value is True
+
+
+def compare(op: str, left, right) -> bool:
+    """A comparison with an absent side (a date not given) does not hold."""
+    if left is None or right is None:
+        return False
+    if op == ">=":
+        return left >= right
+    if op == ">":
+        return left > right
+    if op == "<=":
+        return left <= right
+    if op == "<":
+        return left < right
+    if op == "=":
+        return left == right
+    return left != right
+
+
+def within(value, start: datetime.date, end: datetime.date) -> bool:
+    return value is not None and start <= value <= end
+
+
+def year_of(value):
+    return None if value is None else value.year
+
+
+def first_full_year_after(value):
+    return None if value is None else value.year + 1
+
+
+def full_years(since, as_of: datetime.date):
+    """Whole years from `since` to `as_of`; a year is complete on its anniversary (届满)."""
+    if since is None:
+        return None
+    years = as_of.year - since.year
+    if (as_of.month, as_of.day) < (since.month, since.day):
+        # 29 February: the anniversary in a common year is 28 February.
+        if not (since.month == 2 and since.day == 29 and as_of.month == 2 and as_of.day == 28
+                and not _leap(as_of.year)):
+            years -= 1
+    return years
+
+
+def _leap(year: int) -> bool:
+    return year % 4 == 0 and (year % 100 != 0 or year % 400 == 0)
+
+
+def per_increment(rate: Decimal, step: Decimal, value: Decimal, threshold: Decimal) -> Decimal:
+    """`rate` for each whole `step` of `value` above `threshold`."""
+    if value <= threshold:
+        return ZERO
+    return rate * ((value - threshold) // step)
+
+
+def lookup(table: dict, key, trace: Trace, reasons: dict, fact: str) -> Decimal:
+    key = need(key, fact)
+    if key in reasons:
+        en, zh = reasons[key]
+        trace.note(f"{key}: nothing: {en}", f"{key}:不予补助:{zh}")
+        return ZERO
+    return table.get(key, ZERO)
+
+
+def each_at(table: dict, counts, trace: Trace, reasons: dict, fact: str) -> Decimal:
+    counts = need(counts, fact)
+    total = ZERO
+    for key, count in counts.items():
+        if key in reasons:
+            en, zh = reasons[key]
+            trace.note(f"{key}: {count:,} × 0: {en}", f"{key}:{count:,} × 0:{zh}")
+            continue
+        rate = table.get(key, ZERO)
+        total += rate * count
+        trace.note(f"{key}: {count:,} × {rate} = {rate * count:,}", f"{key}:{count:,} × {rate} = {rate * count:,}")
+    return total
+
+
+def settle(trace: Trace, amount: Decimal, caps: list[tuple[Decimal, str, str]], rounding: str,
+           quantum: Decimal, en: str, zh: str) -> Assessment:
+    """Apply the caps in order, never pay below zero, round once at the end."""
+    trace.note(f"amount: {en} = {amount:,}", f"金额:{zh} = {amount:,}")
+    for limit, cap_en, cap_zh in caps:
+        if amount > limit:
+            trace.note(f"capped by {cap_en}: {money(limit, 'en')}", f"受{cap_zh}限制:{money(limit, 'zh')}")
+            amount = limit
+    if amount < 0:
+        trace.note("nothing to pay below zero", "金额不为负,不予给付")
+        amount = ZERO
+    rounded = amount.quantize(quantum, rounding=_ROUNDING[rounding])
+    if rounded != amount:
+        trace.note(f"rounded to {money(rounded, 'en')}", f"四舍五入为{money(rounded, 'zh')}")
+    return Assessment(True, rounded, tuple(trace.why_en), tuple(trace.why_zh), trace.unit)
+
+
+def refuse(trace: Trace) -> Assessment:
+    return Assessment(False, ZERO, tuple(trace.why_en), tuple(trace.why_zh))
+
+
+# ---------------------------------------------------------------- reading a batch
+
+_DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
+_MAX_DIGITS = 30
+
+
+class _Reader:
+    def __init__(self, spec: PolicySpec):
+        self.spec = spec
+        self.enum_codes = {name: {code for code, _, _ in values} for name, values in spec.enums.items()}
+
+    def value(self, fact: FactSpec, raw, where: str):
+        if raw is None:
+            return None
+        kind = fact.kind
+        if kind == "bool":
+            if not isinstance(raw, bool):
+                raise BatchError(f"{where}: expected true or false, got {_show(raw)}")
+            return raw
+        if kind in ("integer", "year"):
+            value = self._number(raw, where, "a whole number")
+            if value != value.to_integral_value():
+                raise BatchError(f"{where}: expected a whole number, got {_show(raw)}")
+            if value < 0:
+                raise BatchError(f"{where}: must not be negative, got {_show(raw)}")
+            return int(value)
+        if kind in ("decimal", "money", "area", "rate"):
+            value = self._number(raw, where, "a number")
+            if value < 0:
+                raise BatchError(f"{where}: must not be negative, got {_show(raw)}")
+            if kind == "rate" and value == 0:
+                raise BatchError(f"{where}: an exchange rate must be above zero")
+            return value
+        if kind == "date":
+            return _date(raw, where)
+        if kind in ("text", "identifier"):
+            if not isinstance(raw, str) or not raw.strip():
+                raise BatchError(f"{where}: expected non-empty text, got {_show(raw)}")
+            return raw
+        if kind == "enum":
+            return self._code(fact.enum, raw, where)
+        if kind == "count_map":
+            if not isinstance(raw, dict):
+                raise BatchError(f"{where}: expected an object of {fact.enum} codes to counts, got {_show(raw)}")
+            out = {}
+            for key, count in raw.items():
+                code = self._code(fact.enum, key, f"{where}: key {key!r}")
+                out[code] = self.value(FactSpec(fact.name, "integer", fact.scope), count, f"{where}[{key!r}]")
+            return out
+        raise BatchError(f"{where}: facts of kind {kind} cannot be read")
+
+    def _number(self, raw, where: str, expected: str) -> Decimal:
+        if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
+            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}")
+        if isinstance(raw, float):
+            if not math.isfinite(raw):
+                raise BatchError(f"{where}: expected {expected}, got {_show(raw)}")
+            text = repr(raw)
+        else:
+            text = str(raw)
+        if isinstance(raw, str) and not _DECIMAL_TEXT.fullmatch(text):
+            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}")
+        try:
+            value = Decimal(text)
+        except InvalidOperation:
+            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}") from None
+        if not value.is_finite() or value.adjusted() >= _MAX_DIGITS:
+            raise BatchError(f"{where}: {_show(raw)} is too large")
+        return value
+
+    def _code(self, enum: str, raw, where: str) -> str:
+        if isinstance(raw, bool) or not isinstance(raw, (str, int)):
+            raise BatchError(f"{where}: expected one of {_choices(self.enum_codes[enum])}, got {_show(raw)}")
+        code = str(raw)
+        if code not in self.enum_codes[enum]:
+            hint = _did_you_mean(code, self.enum_codes[enum])
+            raise BatchError(f"{where}: unknown {enum} {_show(raw)}; expected one of "
+                             f"{_choices(self.enum_codes[enum])}{hint}")
+        return code
+
+
+def _show(raw) -> str:
+    text = json.dumps(raw, ensure_ascii=False) if not isinstance(raw, Decimal) else str(raw)
+    return text if len(text) <= 40 else text[:37] + "..."
+
+
+def _choices(codes) -> str:
+    return ", ".join(sorted(codes, key=lambda c: (len(c), c)))
+
+
+def _did_you_mean(name: str, candidates) -> str:
+    close = difflib.get_close_matches(name, sorted(candidates), n=1, cutoff=0.6)
+    return f" (did you mean `{close[0]}`?)" if close else ""
+
+
+def _date(raw, where: str) -> datetime.date:
+    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        raise BatchError(f"{where}: expected a date YYYY-MM-DD, got {_show(raw)}")
+    try:
+        return datetime.date.fromisoformat(raw)
+    except ValueError:
+        raise BatchError(f"{where}: {_show(raw)} is not a day in the calendar") from None
+
+
+def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
+    """Check a whole batch and build its typed objects, or refuse it with one message."""
+    if not isinstance(data, dict):
+        raise BatchError("the batch must be a JSON object with `as_of` and `applicants`")
+    reader = _Reader(spec)
+    batch_facts = {f.name: f for f in spec.facts if f.scope == "batch"}
+    applicant_facts = {f.name: f for f in spec.facts if f.scope == "applicant"}
+    for key in data:
+        if key != "applicants" and key not in batch_facts:
+            hint = _did_you_mean(key, list(batch_facts) + ["applicants"])
+            raise BatchError(f"batch: unknown fact `{key}`{hint}")
+    values = {name: reader.value(f, data.get(name), f"batch: fact `{name}`") for name, f in batch_facts.items()}
+    for name, f in batch_facts.items():
+        if f.required and values[name] is None:
+            raise BatchError(f"batch: fact `{name}` ({f.label_en}) is required")
+    as_of = values.get("as_of")
+    if as_of is not None and not spec.period_start <= as_of <= spec.period_end:
+        raise BatchError(f"batch: as_of {as_of} is outside the period in effect of {spec.id}, "
+                         f"{spec.period_start} to {spec.period_end}")
+    spec.batch_defaults(values)
+    raw_applicants = data.get("applicants")
+    if not isinstance(raw_applicants, list):
+        raise BatchError("batch: `applicants` must be a list of applicants")
+    applicants, seen = [], {}
+    for index, raw in enumerate(raw_applicants, start=1):
+        label = f"applicant #{index}"
+        if not isinstance(raw, dict):
+            raise BatchError(f"{label}: expected an object of facts, got {_show(raw)}")
+        ident = raw.get("id")
+        if ident is None:
+            raise BatchError(f"{label}: fact `id` is missing")
+        if not isinstance(ident, str) or not ident.strip():
+            raise BatchError(f"{label}: fact `id` must be non-empty text, got {_show(ident)}")
+        label = f"applicant {_show(ident)}"
+        if ident in seen:
+            raise BatchError(f"{label}: duplicate id (also applicant #{seen[ident]})")
+        seen[ident] = index
+        facts = {}
+        for key, value in raw.items():
+            if key not in applicant_facts:
+                raise BatchError(f"{label}: unknown fact `{key}`{_did_you_mean(key, applicant_facts)}")
+            facts[key] = reader.value(applicant_facts[key], value, f"{label}: fact `{key}`")
+        applicants.append(applicant_cls(**facts))
+    _require_rates(spec, values, applicants)
+    return batch_cls(**values), applicants
+
+
+def _require_rates(spec: PolicySpec, values: dict, applicants: list) -> None:
+    """An exchange rate is required as soon as any amount in its currency is given."""
+    for rate in (f for f in spec.facts if f.scope == "batch" and f.kind == "rate"):
+        if values.get(rate.name) is not None:
+            continue
+        foreign = [f.name for f in spec.facts if f.scope == "applicant" and f.kind == "money" and f.unit == rate.enum]
+        for applicant in applicants:
+            for name in foreign:
+                if getattr(applicant, name) is not None:
+                    raise BatchError(f"batch: fact `{rate.name}` ({rate.label_en}) is required because "
+                                     f"applicant {_show(applicant.id)} gives `{name}` in {rate.enum}")
+
+
+# ---------------------------------------------------------------- evaluating a batch
+
+
+@attrs.define
+class Award:
+    measure: str
+    clause: int
+    kind: str
+    computed: Decimal
+    amount: Decimal
+    status: str  # granted, not_eligible, superseded, pool_reduced, pool_exhausted
+    payee: str
+    payee_county: str | None
+    city_share: Decimal | None
+    county_share: Decimal | None
+    why: list[str]
+    why_zh: list[str]
+
+    def to_json(self) -> dict:
+        return {
+            "clause": self.clause,
+            "measure": self.measure,
+            "amount": _money_text(self.amount),
+            "status": self.status,
+            "payee": self.payee,
+            "payee_county": self.payee_county,
+            "city_share": None if self.city_share is None else _money_text(self.city_share),
+            "county_share": None if self.county_share is None else _money_text(self.county_share),
+            "computed": _money_text(self.computed),
+            "why": list(self.why),
+            "why_zh": list(self.why_zh),
+        }
+
+
+@attrs.define
+class ApplicantResult:
+    id: str
+    awards: list[Award]
+
+    @property
+    def total(self) -> Decimal:
+        return sum((a.amount for a in self.awards), ZERO)
+
+    def to_json(self) -> dict:
+        return {"id": self.id, "awards": [a.to_json() for a in self.awards], "total": _money_text(self.total)}
+
+
+@attrs.define
+class PoolResult:
+    measure: str
+    pool: str
+    limit: Decimal
+    used: Decimal
+
+    def to_json(self) -> dict:
+        return {"measure": self.measure, "pool": self.pool, "limit": _money_text(self.limit),
+                "used": _money_text(self.used)}
+
+
+@attrs.define
+class BatchResult:
+    policy: str
+    as_of: datetime.date
+    year: int | None
+    applicants: list[ApplicantResult]
+    pools: list[PoolResult]
+
+    def to_json(self) -> dict:
+        return {
+            "policy": self.policy,
+            "as_of": self.as_of.isoformat(),
+            "year": self.year,
+            "applicants": [a.to_json() for a in self.applicants],
+            "pools": [p.to_json() for p in self.pools],
+            "total": _money_text(sum((a.total for a in self.applicants), ZERO)),
+        }
+
+
+def _money_text(value: Decimal) -> str:
+    return f"{value:.2f}"
+
+
+class Context:
+    """Population-wide facts a measure may ask about: ranking positions."""
+
+    def __init__(self):
+        self.ranks: dict[str, dict[int, int]] = {}
+
+    def ranked(self, ranking: str, applicant) -> bool:
+        return id(applicant) in self.ranks[ranking]
+
+
+def _sort_key(keys, applicant, index: int, ctx: Context):
+    """A total order: facts (absent last), rank positions, input order."""
+    parts = []
+    for kind, name, descending in keys:
+        if kind == "input":
+            parts.append((0, index))
+        elif kind == "rank":
+            parts.append((0, ctx.ranks[name].get(id(applicant), math.inf)))
+        else:
+            value = getattr(applicant, name)
+            if value is None:
+                parts.append((1, 0))
+            elif descending:
+                parts.append((0, _Desc(value)))
+            else:
+                parts.append((0, value))
+    parts.append((0, index))
+    return parts
+
+
+@attrs.frozen(order=False)
+class _Desc:
+    value: Any
+
+    def __lt__(self, other):
+        return self.value > other.value
+
+    def __eq__(self, other):
+        return self.value == other.value
+
+
+def evaluate(spec: PolicySpec, batch, applicants: list) -> BatchResult:
+    ctx = Context()
+    for ranking in spec.rankings:
+        pool = [(i, a) for i, a in enumerate(applicants) if ranking.among(a, batch)]
+        pool.sort(key=lambda item: _sort_key(ranking.keys, item[1], item[0], ctx))
+        ctx.ranks[ranking.name] = {id(a): position for position, (_, a) in enumerate(pool[:ranking.top], start=1)}
+
+    results: list[ApplicantResult] = []
+    by_measure: dict[str, list[tuple[int, Award, Assessment]]] = {m.name: [] for m in spec.measures}
+    for index, applicant in enumerate(applicants):
+        awards = []
+        for measure in spec.measures:
+            try:
+                found: Assessment = measure.assess(applicant, batch, ctx)
+            except _Needed as missing:
+                raise BatchError(
+                    f"applicant {_show(applicant.id)}: fact `{missing.fact}` is needed by {measure.name} "
+                    f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given"
+                ) from None
+            if not found.eligible and not any(getattr(applicant, f) is not None for f in measure.relevant):
+                continue
+            award = _award(spec, measure, applicant, found)
+            awards.append(award)
+            by_measure[measure.name].append((index, award, found))
+        results.append(ApplicantResult(applicant.id, awards))
+
+    for group in spec.exclusives:
+        _exclusive(group, spec, results, applicants)
+    pools = [_fund(pool, spec, by_measure, applicants, ctx) for pool in spec.pools]
+    for result in results:
+        for award in result.awards:
+            _share(spec, award)
+    as_of = getattr(batch, "as_of", None)
+    return BatchResult(spec.id, as_of, getattr(batch, "year", None), results, [p for ps in pools for p in ps])
+
+
+def _award(spec: PolicySpec, measure: MeasureSpec, applicant, found: Assessment) -> Award:
+    county = getattr(applicant, spec.jurisdiction) if spec.jurisdiction else None
+    head_en = f"({measure.numeral}) {measure.title_en} [{measure.source}]"
+    head_zh = f"第({measure.numeral})条 {measure.title_zh}"
+    return Award(
+        measure=measure.name, clause=measure.clause, kind=measure.kind,
+        computed=found.amount, amount=found.amount,
+        status="granted" if found.eligible else "not_eligible",
+        payee=measure.payee, payee_county=county, city_share=None, county_share=None,
+        why=[head_en, *found.why_en], why_zh=[head_zh, *found.why_zh],
+    )
+
+
+def _share(spec: PolicySpec, award: Award) -> None:
+    """The burden split of a paid amount; None where the fiscal system settles it."""
+    measure = next(m for m in spec.measures if m.name == award.measure)
+    if measure.city_percent is None:
+        return
+    city = (award.amount * measure.city_percent / 100).quantize(spec.quantum, rounding=_ROUNDING[spec.rounding])
+    award.city_share = city
+    award.county_share = award.amount - city
+
+
+def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantResult], applicants: list) -> None:
+    order = {name: i for i, name in enumerate(group.members)}
+    for result, applicant in zip(results, applicants):
+        members = [a for a in result.awards if a.measure in order and a.status == "granted" and a.amount > 0]
+        if not members:
+            continue
+        # Highest first; ties: lowest clause number, then order of declaration.
+        members.sort(key=lambda a: (-a.amount, a.clause, order[a.measure]))
+        best, rest = members[0], members[1:]
+        other = getattr(applicant, group.against) if group.against else None
+        for award in rest:
+            _supersede(award, f"superseded by {best.measure} ({money(best.amount, 'en')}) under "
+                              f"({_numeral(spec, best.clause)}) {group.title_en}",
+                       f"依第({_numeral(spec, group.clause)})条{group.title_zh},由{best.measure}"
+                       f"({money(best.amount, 'zh')})取代")
+        if other is not None and other > 0 and other >= best.amount:
+            _supersede(best, f"superseded: the reward under another Baotou policy ({money(other, 'en')}) "
+                             f"is at least this one, {group.title_en}",
+                       f"其他政策奖励({money(other, 'zh')})不低于本项,依{group.title_zh}原则不重复奖励")
+
+
+def _numeral(spec: PolicySpec, clause: int) -> str:
+    return next((m.numeral for m in spec.measures if m.clause == clause), str(clause))
+
+
+def _supersede(award: Award, en: str, zh: str) -> None:
+    award.amount = ZERO
+    award.status = "superseded"
+    award.why.append(en)
+    award.why_zh.append(zh)
+
+
+def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: Context) -> list[PoolResult]:
+    claims = [(i, award, found) for name in pool.funds for i, award, found in by_measure[name]
+              if award.status == "granted" and award.amount > 0]
+    claims.sort(key=lambda c: _sort_key(pool.order, applicants[c[0]], c[0], ctx))
+    left = pool.limit
+    for _, award, found in claims:
+        asked = award.amount
+        if asked <= left:
+            left -= asked
+            continue
+        granted = left
+        if pool.whole_units and found.unit:
+            granted = (left // found.unit) * found.unit
+        left -= granted
+        award.amount = granted
+        award.status = "pool_reduced" if granted > 0 else "pool_exhausted"
+        award.why.append(f"the {pool.title_en} ({money(pool.limit, 'en')}) had {money(granted, 'en')} left "
+                         f"for this application of {money(asked, 'en')}")
+        award.why_zh.append(f"{pool.title_zh}({money(pool.limit, 'zh')})仅余{money(granted, 'zh')},"
+                            f"本申请{money(asked, 'zh')}")
+    used = pool.limit - left
+    return [PoolResult(name, pool.name, pool.limit, used) for name in pool.funds][:1] if len(pool.funds) == 1 else \
+        [PoolResult(",".join(pool.funds), pool.name, pool.limit, used)]
+
+
+def evaluate_json(spec: PolicySpec, data, batch_cls, applicant_cls) -> dict:
+    batch, applicants = read_batch(spec, data, batch_cls, applicant_cls)
+    return evaluate(spec, batch, applicants).to_json()

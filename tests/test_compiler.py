@@ -1,0 +1,111 @@
+"""The Python compiler: safe strings, checked names, determinism, the typed API."""
+
+from __future__ import annotations
+
+import ast
+import datetime
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from pol.api import PolicyError, compile_file, load_source
+
+from .policy_text import policy_text
+
+REPO = Path(__file__).resolve().parents[1]
+BAOTOU = REPO / "policies" / "baotou_2022.pol"
+
+
+def _pol_string(value: str) -> str:
+    """How a drafter writes `value` inside double quotes in a .pol file."""
+    return value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+
+
+def _compile(tmp_path: Path, text: str):
+    path = tmp_path / "policy.pol"
+    path.write_text(text, encoding="utf-8")
+    return compile_file(path)
+
+
+HOSTILE = [
+    'quote " inside',
+    "single ' quote",
+    'triple """ quotes """ and \'\'\' too',
+    "back\\slash \\n not a newline \\",
+    "new\nline",
+    '"); import os; os.system("touch /tmp/pol-pwned"); ("',
+    "\u2028 line separator \u2029 paragraph separator \x85",
+    "{__import__('os').system('touch /tmp/pol-pwned')}",
+    "</script><script>alert(1)</script>",
+]
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_strings_come_back_unchanged_and_run_nothing(tmp_path, hostile):
+    marker = Path("/tmp/pol-pwned")
+    marker.unlink(missing_ok=True)
+    escaped = _pol_string(hostile)
+    compiled = _compile(tmp_path, policy_text(title_en=escaped, measure_title_en=escaped, text_en=escaped))
+    tree = ast.parse(compiled.python)  # valid Python whatever the text held
+    module = load_source(compiled.python, "hostile")
+    assert module.SPEC.title_en == hostile
+    assert module.SPEC.measures[0].title_en == hostile
+    assert not marker.exists()
+    # The text appears in the module only as string constants.
+    strings = [n.value for n in ast.walk(tree) if isinstance(n, ast.Constant) and isinstance(n.value, str)]
+    assert hostile in strings
+
+
+def test_generated_module_imports_only_the_runtime():
+    compiled = compile_file(BAOTOU)
+    imports = [node for node in ast.walk(ast.parse(compiled.python)) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert [(i.module, [a.name for a in i.names]) for i in imports] == [("pol", ["runtime"])]
+
+
+def test_compiling_twice_is_byte_identical():
+    assert compile_file(BAOTOU).python == compile_file(BAOTOU).python
+
+
+def test_output_does_not_depend_on_hash_seed(tmp_path):
+    outputs = []
+    for seed in ("1", "2"):
+        out = tmp_path / seed
+        env = {**os.environ, "PYTHONHASHSEED": seed}
+        subprocess.run([sys.executable, "-m", "pol.cli", "compile", str(BAOTOU), "-o", str(out)],
+                       check=True, env=env, capture_output=True, cwd=REPO)
+        outputs.append((out / "baotou_2022.py").read_bytes())
+    assert outputs[0] == outputs[1]
+
+
+@pytest.mark.parametrize("name", ["class", "lambda", "None", "match", "_hidden", "Applicant"])
+def test_names_that_cannot_be_python_are_refused_with_a_diagnostic(tmp_path, name):
+    text = policy_text().replace("livestream_rooms", name)
+    with pytest.raises(PolicyError) as caught:
+        _compile(tmp_path, text)
+    codes = {d.name for d in caught.value.diagnostics}
+    assert codes & {"reserved-name", "syntax"}, codes
+
+
+def test_typed_api_without_the_pol_command():
+    module = load_source(compile_file(BAOTOU).python, "baotou_2022")
+    batch = module.Batch(as_of=datetime.date(2023, 12, 31), year=2023)
+    applicant = module.Applicant(
+        id="LS-1", county="kundulun", registered_in_baotou=True, livestream_base_area_m2=Decimal("1200"),
+        livestream_rooms=6, active_anchors=12, established_on=datetime.date(2021, 5, 10),
+        local_product_livestream_sales=Decimal("30000000"))
+    result = module.evaluate(batch, [applicant])
+    [award] = result.applicants[0].awards
+    assert (award.measure, award.amount, award.status) == ("M7", Decimal("300000.00"), "granted")
+    assert award.city_share == Decimal("150000.00")
+    assert any("超过" in line for line in award.why)
+
+
+def test_generated_source_is_readable_python():
+    source = compile_file(BAOTOU).python
+    assert "def measure_M7(a, b, ctx):" in source
+    assert "Source: baotou_2022.pol:" in source
+    compile(source, "baotou_2022.py", "exec")
