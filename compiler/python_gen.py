@@ -128,9 +128,18 @@ class _Module:
         return _attr(_name(owner), _identifier(name, fact.span, "a fact name"))
 
     def is_enum_literal(self, expr, other) -> bool:
-        if not isinstance(expr, n.Ref) or expr.name in self.facts:
+        """A value of the enumeration the other side is: `national`, or a numbered value such as `5`."""
+        if not (isinstance(other, n.Ref) and other.name in self.facts and self.facts[other.name].type.kind == "enum"):
             return False
-        return isinstance(other, n.Ref) and other.name in self.facts and self.facts[other.name].type.kind == "enum"
+        if isinstance(expr, n.Quantity):
+            return expr.unit is None
+        return isinstance(expr, n.Ref) and expr.name not in self.facts
+
+    @staticmethod
+    def enum_code(expr) -> str:
+        if isinstance(expr, n.Quantity):
+            return format(expr.value.normalize(), "f")
+        return expr.name
 
     def kind_of(self, expr) -> str:
         """Enough typing to pick the comparison: a number that is never absent, or anything else."""
@@ -159,7 +168,10 @@ class _Module:
             case n.PercentOf(percent=p, operand=op):
                 return ast.BinOp(self.constant(p.value / 100), ast.Mult(), self.cvalue(op))
             case n.Arith(op=op, left=left, right=right):
-                return ast.BinOp(self.cvalue(left), _BINOPS[op](), self.cvalue(right))
+                if self.kind_of(left) == self.kind_of(right) == "number":
+                    return ast.BinOp(self.cvalue(left), _BINOPS[op](), self.cvalue(right))
+                # A year or a count of years may be absent: the result is then absent too.
+                return _call(_rt("arith"), _const(op), self.cvalue(left), self.cvalue(right))
             case n.Negate(operand=op):
                 return ast.UnaryOp(ast.USub(), self.cvalue(op))
             case n.Converted(operand=op, rate=rate):
@@ -182,9 +194,9 @@ class _Module:
                 return ast.UnaryOp(ast.Not(), self.condition(op))
             case n.Compare(op=op, left=left, right=right):
                 if self.is_enum_literal(right, left):
-                    l_ast, r_ast = self.cvalue(left), _const(right.name)
+                    l_ast, r_ast = self.cvalue(left), _const(self.enum_code(right))
                 elif self.is_enum_literal(left, right):
-                    l_ast, r_ast = _const(left.name), self.cvalue(right)
+                    l_ast, r_ast = _const(self.enum_code(left)), self.cvalue(right)
                 elif self.kind_of(left) == self.kind_of(right) == "number":
                     return ast.Compare(self.cvalue(left), [_CMPOPS[op]()], [self.cvalue(right)])
                 else:
@@ -395,7 +407,8 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
         exclusives.append(_call(_rt("ExclusiveSpec"), name=_const(group.name),
                                 members=_tuple(_const(x) for x in group.members),
                                 against=_const(group.against), title_zh=_const(title.zh or group.name),
-                                title_en=_const(title.en or group.name), clause=_const(clause.number)))
+                                title_en=_const(title.en or group.name), clause=_const(clause.number),
+                                numeral=_const(clause.numeral)))
     facts = [_call(_rt("FactSpec"), name=_const(f.name), kind=_const(f.type.kind), scope=_const(f.scope),
                    unit=_const(f.type.per_unit if f.type.kind == "rate" else f.type.unit),
                    enum=_const(f.type.per_unit if f.type.kind == "rate" else f.type.enum),

@@ -9,6 +9,7 @@ or empty, and are reported, not dereferenced). Expressions are typed by
 
 from __future__ import annotations
 
+from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -26,16 +27,20 @@ def check(policy: n.Policy) -> Diags:
     for family in (_header, _periods, _duplicates, _texts, _fact_declarations, _expressions,
                    _measures, _pools, _rankings, _exclusives, _unused_facts):
         found.extend(family(policy, env))
-    unique = list(dict.fromkeys(found))
-    return sorted(unique, key=lambda d: (diag.sort_key(d), d.message, d.hint or ""))
+    return _in_order(found)
 
 
 def check_file(path: str | Path) -> tuple[ParseResult, Diags]:
+    """Parse and check one file; when it cannot be parsed, just the parse diagnostics."""
     result = parse_file(path)
     if result.policy is None:
         return result, list(result.diagnostics)
-    found = list(result.diagnostics) + check(result.policy)
-    return result, sorted(dict.fromkeys(found), key=lambda d: (diag.sort_key(d), d.message, d.hint or ""))
+    return result, _in_order(list(result.diagnostics) + check(result.policy))
+
+
+def _in_order(found: Diags) -> Diags:
+    """Each diagnostic once, by place (`diag.sort_key`), then by wording: the same every run."""
+    return sorted(dict.fromkeys(found), key=lambda d: (diag.sort_key(d), d.message, d.hint or ""))
 
 
 # ---------------------------------------------------------------- helpers
@@ -52,6 +57,10 @@ def _at(span: n.Span | None, fallback: n.Span) -> n.Span:
 
 def _where(span: n.Span) -> str:
     return f"line {span.line}" if span.line else "another place"
+
+
+def _mismatch(span: n.Span, what: str, expected: str, found: str, hint: str = "") -> diag.Diagnostic:
+    return diag.make("type-mismatch", span, what=what, expected=expected, found=found, hint=hint)
 
 
 def _blank(text: str | None) -> bool:
@@ -82,7 +91,7 @@ def _header(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
         if h.rounding is not None:
             quantum = h.rounding.quantum
             if quantum.unit not in t.CURRENCIES:
-                yield diag.make("type-mismatch", _at(quantum.span, h.rounding.span), what="the rounding step",
+                yield _mismatch(_at(quantum.span, h.rounding.span), what="the rounding step",
                                 expected="an amount of money, such as `0.01元`",
                                 found=t.Ty("number", unit=quantum.unit).describe())
             elif quantum.value <= 0:
@@ -99,12 +108,12 @@ def _batch_facts(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
                         hint='declare `as_of: date zh "评估日期" en "evaluation date" required` under '
                              "`batch facts`: the date the policy is evaluated on")
     elif as_of.type.kind != "date" or as_of.scope != "batch":
-        yield diag.make("type-mismatch", as_of.span, what="the fact `as_of`", expected="a batch fact of type `date`",
+        yield _mismatch(as_of.span, what="the fact `as_of`", expected="a batch fact of type `date`",
                         found=f"{'a batch' if as_of.scope == 'batch' else 'an applicant'} fact of type "
                               f"`{as_of.type.kind}`", hint="")
     year = env.fact("year")
     if year is not None and year.type.kind != "year":
-        yield diag.make("type-mismatch", _at(year.type.span, year.span), what="the fact `year`",
+        yield _mismatch(_at(year.type.span, year.span), what="the fact `year`",
                         expected="of type `year`", found=t.ty_of_fact(year.type).describe(),
                         hint="`year` is the award year: declare it `year: year ...`")
 
@@ -145,7 +154,7 @@ def _duplicates(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
     yield from _first_seen(policy.facts, "fact")
     yield from _first_seen(policy.enumerations, "enumeration")
     for e in policy.enumerations:
-        yield from _first_seen(e.values, f"the value of `{e.name}`", lambda v: v.code)
+        yield from _first_seen(e.values, f"`{e.name}` value", lambda v: v.code)
     if policy.header is not None:
         yield from _first_seen(policy.header.windows, "window")
     yield from _first_seen([m for _, m in policy.all_measures()], "measure")
@@ -244,11 +253,12 @@ def _fact_declarations(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagno
         tr = f.type
         span = _at(tr.span, f.span)
         if tr.kind in ("enum", "count_map") and env.enumeration(tr.enum) is None:
-            hint = diag.did_you_mean(tr.enum, enums) or "declare it with `enumeration NAME ... end`"
-            if tr.kind == "enum" and not diag.did_you_mean(tr.enum, enums):
+            hint = diag.did_you_mean(tr.enum, enums)
+            if not hint and tr.kind == "enum":  # perhaps not meant as an enumeration at all
                 hint = ("a type is `bool`, `integer`, `decimal`, `date`, `text`, `identifier`, `year`, "
                         "`money CNY`, `area m2`, `rate CNY per USD`, `integer by ENUM` or an enumeration's name")
-            yield diag.make("undefined-name", span, what="enumeration", name=tr.enum, hint=hint)
+            yield diag.make("undefined-name", span, what="enumeration", name=tr.enum,
+                            hint=hint or "declare it with `enumeration NAME ... end`")
         if tr.kind == "money" and tr.unit not in t.CURRENCIES:
             yield _bad_unit(span, f"the unit of the money fact `{f.name}`", "`CNY` (元) or `USD` (美元)", tr.unit)
         if tr.kind == "area" and tr.unit != "m2":
@@ -262,7 +272,7 @@ def _fact_declarations(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagno
 
 
 def _bad_unit(span: n.Span, what: str, expected: str, unit: str | None) -> diag.Diagnostic:
-    return diag.make("type-mismatch", span, what=what, expected=expected, found=f"`{unit}`", hint="")
+    return _mismatch(span, what=what, expected=expected, found=f"`{unit}`", hint="")
 
 
 def _default(f: n.Fact, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
@@ -277,7 +287,7 @@ def _default(f: n.Fact, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
     if fits and want.integer and not got.integer:
         fits = False
     if not fits:
-        yield diag.make("type-mismatch", f.default.span, what=f"the default of `{f.name}`",
+        yield _mismatch(f.default.span, what=f"the default of `{f.name}`",
                         expected=want.describe(), found=got.describe(), hint="")
 
 
@@ -287,7 +297,7 @@ def _jurisdiction_facts(policy: n.Policy) -> Iterator[diag.Diagnostic]:
         if not f.jurisdiction:
             continue
         if f.type.kind != "enum" or f.scope != "applicant":
-            yield diag.make("type-mismatch", f.span, what=f"the jurisdiction fact `{f.name}`",
+            yield _mismatch(f.span, what=f"the jurisdiction fact `{f.name}`",
                             expected="an applicant fact whose type is an enumeration of counties",
                             found=f"{'a batch' if f.scope == 'batch' else 'an applicant'} fact of type "
                                   f"`{f.type.kind}`", hint="")
@@ -317,7 +327,7 @@ def _condition(expr, what: str, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
     ty, problems = env.check(expr)
     yield from problems
     if ty is not None and ty.kind != "bool":
-        yield diag.make("type-mismatch", expr.span, what=what, expected=t.BOOL.describe(), found=ty.describe(),
+        yield _mismatch(expr.span, what=what, expected=t.BOOL.describe(), found=ty.describe(),
                         hint="write a comparison, e.g. `livestream_rooms >= 5`")
 
 
@@ -332,7 +342,7 @@ def _money(expr, what: str, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
         hint = f"convert it with `converted at` a rate of {env.currency} per {ty.unit}"
     elif ty.kind == "number" and ty.unit is None:
         hint = "write the unit after the number, e.g. `50万元`"
-    yield diag.make("type-mismatch", expr.span, what=what, expected=f"money in {env.currency}",
+    yield _mismatch(expr.span, what=what, expected=f"money in {env.currency}",
                     found=ty.describe(), hint=hint)
 
 
@@ -407,10 +417,10 @@ def _order_keys(keys: Iterable[n.OrderKey], owner: n.Span, what: str, env: t.Typ
                 hint = diag.did_you_mean(key.name, env.fact_names()) or "declare it under `applicant facts`"
                 yield diag.make("undefined-name", span, what="fact", name=key.name, hint=hint)
             elif numeric and ty.kind != "number":
-                yield diag.make("type-mismatch", span, what=what, expected="a number or an amount",
+                yield _mismatch(span, what=what, expected="a number or an amount",
                                 found=ty.describe(), hint="")
             elif not ty.is_orderable:
-                yield diag.make("type-mismatch", span, what=what, expected="a number, an amount, a date or a year",
+                yield _mismatch(span, what=what, expected="a number, an amount, a date or a year",
                                 found=ty.describe(), hint="")
         elif key.kind == "rank" and key.name is not None:
             rankings = [r.name for _, r in env.policy.all_rankings()]
@@ -431,7 +441,7 @@ def _pools(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
         if p.limit is None:
             yield diag.make("missing-part", p.span, what=owner, part="limit", hint="add `limit 100万元 per year`")
         elif p.limit.unit != env.currency:
-            yield diag.make("type-mismatch", _at(p.limit.span, p.span), what=f"the limit of {owner}",
+            yield _mismatch(_at(p.limit.span, p.span), what=f"the limit of {owner}",
                             expected=f"money in {env.currency}",
                             found=t.Ty("number", unit=p.limit.unit).describe(),
                             hint="write the unit after the number, e.g. `100万元`" if p.limit.unit is None else "")
@@ -455,6 +465,32 @@ def _pools(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
                                 reason="is not paid per unit (`AMOUNT for each of COUNT`), so it cannot be "
                                        "granted in whole units")
         yield from _order_keys(p.order, p.span, f"the order of {owner}", env)
+        yield from _never_binds(p, measures, env)
+
+
+def _never_binds(p: n.Pool, measures: dict[str, n.Measure], env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
+    """A note when the most the pool's measures can ever pay fits in its limit: only a
+    ranking bounds how many applicants a measure pays, and only a fixed cap how much."""
+    if p.limit is None or p.limit.unit != env.currency or not p.funds:
+        return
+    tops = {r.name: r.top for _, r in env.policy.all_rankings() if r.top is not None and r.top >= 1}
+    most, how = Decimal(0), []
+    for name in dict.fromkeys(p.funds):
+        m = measures.get(name)
+        if m is None or m.condition is None:
+            return
+        conditions = m.condition.operands if isinstance(m.condition, n.And) else (m.condition,)
+        ranked = [c.ranking for c in conditions if isinstance(c, n.RankedIn) and c.ranking in tops]
+        caps = [c.amount for c in m.caps if isinstance(c.amount, n.Quantity) and c.amount.unit == env.currency]
+        if not ranked or not caps:
+            return
+        top = min(tops[r] for r in ranked)
+        cap = min(caps, key=lambda q: q.value)
+        most += top * cap.value
+        how.append(f"`{name}` pays at most {cap.text} to each of the top {top} of `{ranked[0]}`")
+    if most <= p.limit.value:
+        yield diag.make("pool-never-binds", p.span, name=p.name, most=f"{most.normalize():f} {env.currency}",
+                        limit=p.limit.text, how="; ".join(how))
 
 
 def _rankings(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
@@ -468,7 +504,7 @@ def _rankings(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
                 yield diag.make("bad-literal", _at(r.key.span, r.span), what=f"the size of {owner}",
                                 text=str(r.top), reason="it must be at least 1")
             if r.key.kind == "input":
-                yield diag.make("type-mismatch", _at(r.key.span, r.span), what=f"the key of {owner}",
+                yield _mismatch(_at(r.key.span, r.span), what=f"the key of {owner}",
                                 expected="a number or an amount", found="the input order",
                                 hint="rank by a fact, e.g. `top 5 by sales`")
             else:
@@ -514,7 +550,7 @@ def _against(x: n.Exclusive, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
         hint = diag.did_you_mean(x.against, env.fact_names()) or "declare it under `applicant facts`"
         yield diag.make("undefined-name", x.span, what="fact", name=x.against, hint=hint)
     elif not (ty.kind == "number" and ty.unit == env.currency):
-        yield diag.make("type-mismatch", x.span, what=f"`against` of the exclusive group `{x.name}`",
+        yield _mismatch(x.span, what=f"`against` of the exclusive group `{x.name}`",
                         expected=f"a money fact in {env.currency}", found=ty.describe(),
                         hint="it names the reward the applicant gets elsewhere for the same matter")
 

@@ -75,6 +75,9 @@ CODES = _codes(
     Code("P403", "bad-period", ERROR, "{what}", "{hint}"),
     Code("P404", "unused-fact", WARNING, "fact `{name}` is declared but no measure uses it",
          "remove it, or use it in a condition or an amount"),
+    Code("P405", "pool-never-binds", NOTE,
+         "pool `{name}` can never run out: its measures pay at most {most} in all, within its limit of {limit}",
+         "{how}"),
 )
 
 

@@ -131,13 +131,13 @@ _TOKEN_WORDS = {
 }
 
 _FOUND_WORDS = {
-    "NAME": "the name `{}`",
-    "NUMBER": "the number `{}`",
-    "PERCENT": "the percentage `{}`",
-    "DATE": "the date `{}`",
-    "STRING": "the text {}",
-    "LONG_STRING": "a block of text",
-    "$END": "the end of the file",
+    "NAME": "name `{}`",
+    "NUMBER": "number `{}`",
+    "PERCENT": "percentage `{}`",
+    "DATE": "date `{}`",
+    "STRING": "text {}",
+    "LONG_STRING": "block of text",
+    "$END": "end of the file",
 }
 
 _COMPARATOR_NAMES = None
@@ -159,11 +159,17 @@ def _describe_expected(names: set[str]) -> str:
     if any(w in ("`>=`", "`达到`") for w in words):
         # A comparison can be written many ways; one phrase says them all.
         words = [w for w in words if w not in _comparator_words()] + ["a comparison (`>=`, `超过`, ...)"]
-    if len(words) > 8:
-        return ", ".join(words[:7]) + f" or one of {len(words) - 7} other words"
+    if len(words) > 12:
+        return ", ".join(words[:11]) + f" or one of {len(words) - 11} other words"
     if len(words) == 1:
         return words[0]
     return ", ".join(words[:-1]) + " or " + words[-1]
+
+
+@functools.cache
+def _keywords() -> frozenset[str]:
+    return frozenset(t.pattern.value for t in _lark().terminals
+                     if t.pattern.type == "str" and re.fullmatch(r"[A-Za-z_]+", t.pattern.value))
 
 
 def _comparator_words() -> set[str]:
@@ -173,6 +179,8 @@ def _comparator_words() -> set[str]:
 
 
 def _describe_found(token: Token) -> str:
+    if token.type == "NAME" and str(token) in _keywords():
+        return f"`{token}`"  # a word of the language, out of its place
     if token.type in _FOUND_WORDS:
         value = str(token)
         if token.type == "STRING" and len(value) > 30:
@@ -191,7 +199,8 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> diag.D
                              found="this text is not closed", expected="a closing `\"` on the same line",
                              hint='use """triple quotes""" for text that spans lines')
         return diag.make("bad-character", n.Span(path, line, column, line, column + 1), char=char)
-    expected = set(getattr(error, "expected", None) or getattr(error, "accepts", None) or ())
+    # `accepts` also holds the keywords that lark leaves out of `expected` (`year`, `full`, ...).
+    expected = set(getattr(error, "accepts", None) or getattr(error, "expected", None) or ())
     if isinstance(error, UnexpectedEOF) or (isinstance(error, UnexpectedToken) and error.token.type == "$END"):
         last = source.rstrip()
         end_line = last.count("\n") + 1
@@ -354,6 +363,9 @@ class _Builder(Transformer):
     def in_effect_years(self, meta, c):
         start = self._date(c[0])
         years = self._int(c[1], "the number of years")
+        if start.year + years > datetime.MAXYEAR:
+            raise _LiteralError(diag.make("bad-literal", self._tok_span(c[1]), what="the number of years",
+                                          text=str(c[1]), reason=f"the period would end after {datetime.MAXYEAR}"))
         try:
             anniversary = start.replace(year=start.year + years)
         except ValueError:  # 29 February

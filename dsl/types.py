@@ -267,15 +267,18 @@ class TypeEnv:
             return
         candidates = self.fact_names()
         what = "fact"
+        fallback = "declare it under `applicant facts` or `batch facts`"
         if enum is not None:
-            candidates += self.enum_values(enum) or []
-            what = f"fact or value of `{enum}`"
+            values = self.enum_values(enum) or []
+            candidates += values
+            what = f"fact or `{enum}` value"
+            fallback = f"the values of `{enum}` are " + ", ".join(f"`{v}`" for v in values)
         if ref.name in self._enums:
             users = [f.name for f in self.policy.facts if f.type.enum == ref.name and f.type.kind == "enum"]
             hint = f"`{ref.name}` is an enumeration; name a fact of that type" + (
                 f", such as `{users[0]}`" if users else "")
         else:
-            hint = diag.did_you_mean(ref.name, candidates) or "declare it under `applicant facts` or `batch facts`"
+            hint = diag.did_you_mean(ref.name, candidates) or fallback
         report("undefined-name", ref.span, what=what, name=ref.name, hint=hint)
 
     def _value_or_unknown(self, ref: n.Ref, context: Ty | None, report: Report | None) -> Ty | None:

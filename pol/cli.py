@@ -179,7 +179,8 @@ def _read_batch(path: Path):
 def render_text(result: dict, lang: str = "en") -> str:
     """A readable table: one block per applicant, each award with its reasons."""
     why = "why" if lang == "en" else "why_zh"
-    lines = [f"{result['policy']} · as of {result['as_of']} · award year {result['year']}", ""]
+    year = f" · award year {result['year']}" if result.get("year") is not None else ""
+    lines = [f"{result['policy']} · as of {result['as_of']}{year}", ""]
     for applicant in result["applicants"]:
         lines.append(f"{applicant['id']}  total {_money(applicant['total'])}")
         if not applicant["awards"]:

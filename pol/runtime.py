@@ -93,6 +93,7 @@ class ExclusiveSpec:
     title_zh: str
     title_en: str
     clause: int
+    numeral: str
 
 
 @frozen
@@ -201,6 +202,17 @@ def compare(op: str, left, right) -> bool:
     if op == "=":
         return left == right
     return left != right
+
+
+def arith(op: str, left, right):
+    """Arithmetic in a condition where a side may be absent (a year not given)."""
+    if left is None or right is None:
+        return None
+    if op == "+":
+        return left + right
+    if op == "-":
+        return left - right
+    return left * right
 
 
 def within(value, start: datetime.date, end: datetime.date) -> bool:
@@ -641,17 +653,15 @@ def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantRe
         other = getattr(applicant, group.against) if group.against else None
         for award in rest:
             _supersede(award, f"superseded by {best.measure} ({money(best.amount, 'en')}) under "
-                              f"({_numeral(spec, best.clause)}) {group.title_en}",
-                       f"依第({_numeral(spec, group.clause)})条{group.title_zh},由{best.measure}"
+                              f"({group.numeral}) {group.title_en}",
+                       f"依第({group.numeral})条{group.title_zh},由{best.measure}"
                        f"({money(best.amount, 'zh')})取代")
         if other is not None and other > 0 and other >= best.amount:
-            _supersede(best, f"superseded: the reward under another Baotou policy ({money(other, 'en')}) "
-                             f"is at least this one, {group.title_en}",
-                       f"其他政策奖励({money(other, 'zh')})不低于本项,依{group.title_zh}原则不重复奖励")
-
-
-def _numeral(spec: PolicySpec, clause: int) -> str:
-    return next((m.numeral for m in spec.measures if m.clause == clause), str(clause))
+            fact = next(f for f in spec.facts if f.name == group.against)
+            _supersede(best, f"superseded: the {fact.label_en} ({money(other, 'en')}) is at least this one, "
+                             f"under ({group.numeral}) {group.title_en}",
+                       f"{fact.label_zh}({money(other, 'zh')})不低于本项,依第({group.numeral})条"
+                       f"{group.title_zh}原则不重复奖励")
 
 
 def _supersede(award: Award, en: str, zh: str) -> None:
