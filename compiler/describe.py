@@ -123,6 +123,8 @@ class Describer:
         match expr:
             case n.Quantity():
                 return quantity(expr, lang)
+            case n.DateLiteral(value=d):
+                return d.isoformat()
             case n.Percent(value=v):
                 return f"{v.normalize():f}%"
             case n.Ref(name=name):

@@ -160,6 +160,8 @@ class _Module:
         match expr:
             case n.Quantity(value=v):
                 return self.constant(v)
+            case n.DateLiteral(value=d):
+                return _date(d)
             case n.Ref(name=name):
                 ref = self.fact_ref(name, expr.span)
                 if self.kind_of(expr) == "number":

@@ -98,6 +98,28 @@ def _header(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
                 yield diag.make("bad-literal", _at(quantum.span, h.rounding.span), what="the rounding step",
                                 text=quantum.text, reason="it must be more than zero")
     yield from _batch_facts(policy, env)
+    yield from _applicant_identity(policy, env)
+
+
+def _applicant_identity(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
+    """Every applicant is named by `id`; applicant facts have no defaults (an absent fact means 'not applicable')."""
+    ident = env.fact("id")
+    if ident is None:
+        span = policy.header.span if policy.header is not None else _top(policy)
+        yield diag.make("missing-declaration", span, what="applicant fact `id`",
+                        hint='declare `id: identifier zh "申请人编号" en "applicant id"` under `applicant facts`: '
+                             "every applicant in a batch is named by it")
+    elif ident.type.kind != "identifier" or ident.scope != "applicant":
+        yield _mismatch(ident.span, what="the fact `id`", expected="an applicant fact of type `identifier`",
+                        found=f"a {ident.scope} fact of type `{ident.type.kind}`", hint="")
+    for f in policy.facts:
+        if f.type.kind == "identifier" and f.name != "id":
+            yield _mismatch(_at(f.type.span, f.span), what=f"the fact `{f.name}`", expected="not an identifier",
+                            found="`identifier`", hint="only `id` names an applicant; use `text` for other names")
+        if f.scope == "applicant" and f.default is not None:
+            yield diag.make("misplaced-option", f.default.span, option="default", where="batch facts",
+                            hint="an applicant fact that is not given means 'not applicable'; "
+                                 "write the fallback in the measure's condition instead")
 
 
 def _batch_facts(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
@@ -489,8 +511,14 @@ def _never_binds(p: n.Pool, measures: dict[str, n.Measure], env: t.TypeEnv) -> I
         most += top * cap.value
         how.append(f"`{name}` pays at most {cap.text} to each of the top {top} of `{ranked[0]}`")
     if most <= p.limit.value:
-        yield diag.make("pool-never-binds", p.span, name=p.name, most=f"{most.normalize():f} {env.currency}",
-                        limit=p.limit.text, how="; ".join(how))
+        yield diag.make("pool-never-binds", p.span, name=p.name, most=_amount(most, env.currency),
+                        limit=_amount(p.limit.value, env.currency), how="; ".join(how))
+
+
+def _amount(value: Decimal, unit: str) -> str:
+    """An amount as the messages write it: `500,000 CNY`."""
+    text = f"{value:,f}" if value != value.to_integral_value() else f"{int(value):,}"
+    return f"{text} {unit}"
 
 
 def _rankings(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:

@@ -42,6 +42,8 @@ CODES = _codes(
     Code("P004", "unclosed-block", ERROR, "the file ends inside a block; expected {expected}",
          "every `policy`, `enumeration`, `facts`, `clause`, `measure`, `pool`, `ranking` and `exclusive` block closes with `end`"),
     Code("P005", "bad-literal", ERROR, "{what} `{text}` is not valid: {reason}"),
+    Code("P007", "repeated-part", ERROR, "`{part}` is given twice in {block}",
+         "the first one is at {first}; keep one"),
     Code("P006", "too-deep", ERROR, "this expression is nested too deeply ({depth} levels)",
          "split it into simpler conditions joined with `and`"),
     # names
@@ -50,6 +52,7 @@ CODES = _codes(
          "the first declaration is at {first}"),
     Code("P103", "duplicate-clause", ERROR, "clause ({numeral}) appears twice",
          "the first one is at {first}"),
+    Code("P107", "misplaced-option", ERROR, "`{option}` is only for {where}", "{hint}"),
     Code("P104", "reserved-name", ERROR, "`{name}` cannot be used as {what}: {reason}"),
     Code("P105", "missing-declaration", ERROR, "the policy has no {what}", "{hint}"),
     Code("P106", "extra-jurisdiction", ERROR,

@@ -59,6 +59,12 @@ class Percent:
 
 
 @attrs.frozen
+class DateLiteral:
+    value: datetime.date
+    span: Span = _span_field()
+
+
+@attrs.frozen
 class Ref:
     """A bare name: a fact, an enumeration value, resolved by the checker."""
 
@@ -214,7 +220,7 @@ class EachAtTable:
 
 
 Expr = (
-    Quantity | Percent | Ref | PercentOf | Arith | Negate | Converted | YearOf
+    Quantity | Percent | DateLiteral | Ref | PercentOf | Arith | Negate | Converted | YearOf
     | FullYearsSince | FirstFullYearAfter | Compare | Within | IsGiven | RankedIn
     | Not | And | Or | PerUnit | PerIncrement | ByTable | EachAtTable
 )

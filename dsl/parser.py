@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import typing
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
@@ -277,6 +278,26 @@ class _Builder(Transformer):
         self.errors: list[diag.Diagnostic] = []
 
     # -- helpers
+    def _part(self, key: str, meta, value) -> _Part:
+        return _Part(key, value, self._span(meta))
+
+    def _collect(self, items, block: str, repeatable: tuple[str, ...] = ()) -> tuple[dict, dict[str, list]]:
+        """A block's lines by keyword; a line that may appear once but appears twice is reported."""
+        single: dict[str, object] = {}
+        first: dict[str, n.Span] = {}
+        lists: dict[str, list] = {key: [] for key in repeatable}
+        for item in items:
+            part = item if isinstance(item, _Part) else _Part(_NODE_PARTS[type(item)], item, item.span)
+            if part.key in lists:
+                lists[part.key].append(part.value)
+            elif part.key in single:
+                self.errors.append(diag.make("repeated-part", part.span, part=part.key.replace("_", " "),
+                                             block=block, first=first[part.key]))
+            else:
+                single[part.key] = part.value
+                first[part.key] = part.span
+        return single, lists
+
     def _span(self, meta) -> n.Span:
         if getattr(meta, "empty", True):
             return n.NO_SPAN
@@ -327,13 +348,8 @@ class _Builder(Transformer):
     # -- header
     def header(self, meta, children):
         name, *items = children
-        found: dict[str, object] = {}
-        windows = []
-        for key, value in items:
-            if key == "window":
-                windows.append(value)
-            else:
-                found[key] = value
+        found, lists = self._collect(items, "the policy header", repeatable=("window",))
+        windows = lists["window"]
         return n.Header(
             name=str(name), title=found.get("title"), issuer=found.get("issuer"),
             document=found.get("document"), preamble=found.get("preamble"),
@@ -343,22 +359,22 @@ class _Builder(Transformer):
         )
 
     def title(self, meta, c):
-        return ("title", c[0])
+        return self._part("title", meta, c[0])
 
     def issuer(self, meta, c):
-        return ("issuer", c[0])
+        return self._part("issuer", meta, c[0])
 
     def document(self, meta, c):
-        return ("document", c[0])
+        return self._part("document", meta, c[0])
 
     def preamble(self, meta, c):
-        return ("preamble", c[0])
+        return self._part("preamble", meta, c[0])
 
     def issued(self, meta, c):
-        return ("issued", self._date(c[0]))
+        return self._part("issued", meta, self._date(c[0]))
 
     def published(self, meta, c):
-        return ("published", self._date(c[0]))
+        return self._part("published", meta, self._date(c[0]))
 
     def in_effect_years(self, meta, c):
         start = self._date(c[0])
@@ -371,17 +387,17 @@ class _Builder(Transformer):
         except ValueError:  # 29 February
             anniversary = start.replace(year=start.year + years, day=28) + datetime.timedelta(days=1)
         end = anniversary - datetime.timedelta(days=1)
-        return ("period", n.Period(start, end, years, span=self._span(meta)))
+        return self._part("period", meta, n.Period(start, end, years, span=self._span(meta)))
 
     def in_effect_range(self, meta, c):
-        return ("period", n.Period(self._date(c[0]), self._date(c[1]), None, span=self._span(meta)))
+        return self._part("period", meta, n.Period(self._date(c[0]), self._date(c[1]), None, span=self._span(meta)))
 
     def window(self, meta, c):
         name, label, start, end = c
-        return ("window", n.Window(str(name), label, self._date(start), self._date(end), span=self._tok_span(name)))
+        return self._part("window", meta, n.Window(str(name), label, self._date(start), self._date(end), span=self._tok_span(name)))
 
     def rounding(self, meta, c):
-        return ("rounding", n.Rounding(c[0], c[1], span=self._span(meta)))
+        return self._part("rounding", meta, n.Rounding(c[0], c[1], span=self._span(meta)))
 
     def rounding_mode(self, meta, c):
         return str(c[0])
@@ -419,23 +435,23 @@ class _Builder(Transformer):
 
     def fact(self, meta, c):
         name, type_ref, label, *options = c
-        opts = dict(options)
+        opts, _ = self._collect(options, f"the fact `{name}`")
         return n.Fact(str(name), type_ref, label, scope="applicant",
                       general="general" in opts, required="required" in opts,
                       jurisdiction="jurisdiction" in opts,
                       default=opts.get("default"), span=self._tok_span(name))
 
     def general(self, meta, c):
-        return ("general", True)
+        return self._part("general", meta, True)
 
     def jurisdiction(self, meta, c):
-        return ("jurisdiction", True)
+        return self._part("jurisdiction", meta, True)
 
     def required(self, meta, c):
-        return ("required", True)
+        return self._part("required", meta, True)
 
     def default(self, meta, c):
-        return ("default", c[0])
+        return self._part("default", meta, c[0])
 
     def _type(kind):
         def build(self, meta, c):
@@ -473,15 +489,8 @@ class _Builder(Transformer):
         number = chinese_numeral(numeral)
         if number is None:
             raise _LiteralError(diag.make("clause-numeral", self._tok_span(number_tok), numeral=numeral))
-        single: dict[str, object] = {}
-        lists: dict[str, list] = {"repair": [], "interpretation": [], "measure": [], "pool": [],
-                                  "ranking": [], "exclusive": []}
-        for item in items:
-            key, value = _keyed(item)
-            if key in lists:
-                lists[key].append(value)
-            else:
-                single[key] = value
+        single, lists = self._collect(items, f"clause ({numeral})", repeatable=(
+            "repair", "interpretation", "measure", "pool", "ranking", "exclusive"))
         return n.Clause(
             number=number, numeral=numeral, title=single.get("title"), text=single.get("text"),
             departments=single.get("departments"), repairs=tuple(lists["repair"]),
@@ -492,13 +501,13 @@ class _Builder(Transformer):
         )
 
     def text(self, meta, c):
-        return ("text", c[0])
+        return self._part("text", meta, c[0])
 
     def departments(self, meta, c):
-        return ("departments", c[0])
+        return self._part("departments", meta, c[0])
 
     def who(self, meta, c):
-        return ("who", c[0])
+        return self._part("who", meta, c[0])
 
     def repair(self, meta, c):
         return n.Repair(_unescape(str(c[0])), _unescape(str(c[1])), span=self._span(meta))
@@ -507,7 +516,7 @@ class _Builder(Transformer):
         return n.Interpretation(c[0], span=self._span(meta))
 
     def default_burden(self, meta, c):
-        return ("default_burden", c[0])
+        return self._part("default_burden", meta, c[0])
 
     def burden_split(self, meta, c):
         city = self._number(c[0])
@@ -518,41 +527,32 @@ class _Builder(Transformer):
         return n.Burden("settlement", span=self._span(meta))
 
     def burden(self, meta, c):
-        return ("burden", c[0])
+        return self._part("burden", meta, c[0])
 
     def measure(self, meta, c):
         name, kind, *items = c
-        single: dict[str, object] = {}
-        caps, notes = [], []
-        for item in items:
-            key, value = _keyed(item)
-            if key == "cap":
-                caps.append(value)
-            elif key == "interpretation":
-                notes.append(value)
-            else:
-                single[key] = value
+        single, lists = self._collect(items, f"measure `{name}`", repeatable=("cap", "interpretation"))
         return n.Measure(
             name=str(name), kind=kind, title=single.get("title"), who=single.get("who"),
-            condition=single.get("when"), amount=single.get("pay"), caps=tuple(caps),
+            condition=single.get("when"), amount=single.get("pay"), caps=tuple(lists["cap"]),
             payee=single.get("payee"), burden=single.get("burden"),
-            interpretations=tuple(notes), span=self._tok_span(name),
+            interpretations=tuple(lists["interpretation"]), span=self._tok_span(name),
         )
 
     def measure_kind(self, meta, c):
         return str(c[0])
 
     def when(self, meta, c):
-        return ("when", c[0])
+        return self._part("when", meta, c[0])
 
     def pay(self, meta, c):
-        return ("pay", c[0])
+        return self._part("pay", meta, c[0])
 
     def cap(self, meta, c):
         return n.Cap(c[0], c[1], span=self._span(meta))
 
     def payee(self, meta, c):
-        return ("payee", str(c[1]))
+        return self._part("payee", meta, str(c[1]))
 
     def per_unit(self, meta, c):
         return n.PerUnit(c[0], c[1], span=self._span(meta))
@@ -580,41 +580,29 @@ class _Builder(Transformer):
     # -- pools, rankings, exclusive groups
     def pool(self, meta, c):
         name, *items = c
-        single: dict[str, object] = {}
-        notes = []
-        for item in items:
-            key, value = _keyed(item)
-            if key == "interpretation":
-                notes.append(value)
-            else:
-                single[key] = value
+        single, lists = self._collect(items, f"pool `{name}`", repeatable=("interpretation",))
+        notes = lists["interpretation"]
         return n.Pool(name=str(name), title=single.get("title"), limit=single.get("limit"),
                       funds=single.get("funds", ()), order=single.get("order", ()),
                       whole_units=single.get("partial") == "whole", interpretations=tuple(notes),
                       span=self._tok_span(name))
 
     def limit(self, meta, c):
-        return ("limit", c[0])
+        return self._part("limit", meta, c[0])
 
     def funds(self, meta, c):
-        return ("funds", tuple(str(t) for t in c))
+        return self._part("funds", meta, tuple(str(t) for t in c))
 
     def order(self, meta, c):
-        return ("order", tuple(c))
+        return self._part("order", meta, tuple(c))
 
     def partial(self, meta, c):
-        return ("partial", "whole" if any(str(t) == "whole" for t in c) else "remainder")
+        return self._part("partial", meta, "whole" if any(str(t) == "whole" for t in c) else "remainder")
 
     def ranking(self, meta, c):
         name, *items = c
-        single: dict[str, object] = {}
-        notes = []
-        for item in items:
-            key, value = _keyed(item)
-            if key == "interpretation":
-                notes.append(value)
-            else:
-                single[key] = value
+        single, lists = self._collect(items, f"ranking `{name}`", repeatable=("interpretation",))
+        notes = lists["interpretation"]
         top = single.get("top")
         return n.Ranking(name=str(name), title=single.get("title"),
                          top=top[0] if top else None, key=top[1] if top else None,
@@ -622,13 +610,13 @@ class _Builder(Transformer):
                          interpretations=tuple(notes), span=self._tok_span(name))
 
     def top(self, meta, c):
-        return ("top", (self._int(c[0], "the size of a ranking"), c[1]))
+        return self._part("top", meta, (self._int(c[0], "the size of a ranking"), c[1]))
 
     def among(self, meta, c):
-        return ("among", c[0])
+        return self._part("among", meta, c[0])
 
     def ties(self, meta, c):
-        return ("ties", tuple(c))
+        return self._part("ties", meta, tuple(c))
 
     def fact_key(self, meta, c):
         name, direction = c
@@ -643,23 +631,17 @@ class _Builder(Transformer):
 
     def exclusive(self, meta, c):
         name, *items = c
-        single: dict[str, object] = {}
-        notes = []
-        for item in items:
-            key, value = _keyed(item)
-            if key == "interpretation":
-                notes.append(value)
-            else:
-                single[key] = value
+        single, lists = self._collect(items, f"exclusive group `{name}`", repeatable=("interpretation",))
+        notes = lists["interpretation"]
         return n.Exclusive(name=str(name), title=single.get("title"), members=single.get("members", ()),
                            against=single.get("against"), interpretations=tuple(notes),
                            span=self._tok_span(name))
 
     def members(self, meta, c):
-        return ("members", tuple(str(t) for t in c))
+        return self._part("members", meta, tuple(str(t) for t in c))
 
     def against(self, meta, c):
-        return ("against", str(c[0]))
+        return self._part("against", meta, str(c[0]))
 
     # -- expressions
     def or_expr(self, meta, c):
@@ -672,8 +654,21 @@ class _Builder(Transformer):
         return n.Not(c[0], span=self._span(meta))
 
     def compare(self, meta, c):
-        left, words, right = c
-        return n.Compare(_COMPARATORS[words], words, left, right, span=self._span(meta))
+        left, words, right, suffix = c
+        op = _COMPARATORS[words]
+        if suffix is not None:
+            if op != ">=":
+                self.errors.append(diag.make(
+                    "bad-literal", self._span(meta), what="the comparison", text=f"{words} … {suffix}",
+                    reason=f"{suffix} includes the number itself, which `{words}` does not say"))
+            words = f"{words}…{suffix}"
+        return n.Compare(op, words, left, right, span=self._span(meta))
+
+    def legal_suffix(self, meta, c):
+        return "".join(str(t) for t in c)
+
+    def date_literal(self, meta, c):
+        return n.DateLiteral(self._date(c[0]), span=self._tok_span(c[0]))
 
     def comparator(self, meta, c):
         return " ".join(str(t) for t in c)
@@ -738,12 +733,16 @@ class _Builder(Transformer):
         return n.Quantity(value, unit_name, text, span=self._span(meta))
 
 
-def _keyed(item):
-    """Clause and measure items arrive as (key, value) pairs or as nodes."""
-    if isinstance(item, tuple):
-        return item
-    return {n.Repair: "repair", n.Interpretation: "interpretation", n.Measure: "measure",
-            n.Pool: "pool", n.Ranking: "ranking", n.Exclusive: "exclusive", n.Cap: "cap"}[type(item)], item
+class _Part(typing.NamedTuple):
+    """One line of a block (`title ...`, `pay ...`), before the block is built."""
+
+    key: str
+    value: object
+    span: n.Span
+
+
+_NODE_PARTS = {n.Repair: "repair", n.Interpretation: "interpretation", n.Measure: "measure",
+               n.Pool: "pool", n.Ranking: "ranking", n.Exclusive: "exclusive", n.Cap: "cap"}
 
 
 def attrs_evolve(node, **changes):

@@ -335,6 +335,8 @@ class TypeEnv:
             return Ty("number", unit=node.unit, integer=integer)
         if isinstance(node, n.Percent):
             return PERCENT
+        if isinstance(node, n.DateLiteral):
+            return DATE
         if isinstance(node, n.Ref):
             return self.fact_ty(node.name)
         if isinstance(node, n.PercentOf):

@@ -441,6 +441,9 @@ def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
             if key not in applicant_facts:
                 raise BatchError(f"{label}: unknown fact `{key}`{_did_you_mean(key, applicant_facts)}")
             facts[key] = reader.value(applicant_facts[key], value, f"{label}: fact `{key}`")
+        for name, f in applicant_facts.items():
+            if f.required and facts.get(name) is None:
+                raise BatchError(f"{label}: fact `{name}` ({f.label_en}) is required")
         applicants.append(applicant_cls(**facts))
     _require_rates(spec, values, applicants)
     return batch_cls(**values), applicants

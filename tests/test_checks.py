@@ -45,6 +45,7 @@ batch facts
   usd_cny_rate: rate CNY per USD zh "汇率" en "Rate"
 end
 applicant facts
+  id: identifier zh "编号" en "id"
   county: county zh "旗县区" en "County" jurisdiction
   livestream_rooms: integer zh "直播间" en "Rooms"
   sales: money CNY zh "销售额" en "Sales"
@@ -293,7 +294,7 @@ def test_duplicate_clause_number():
     d = one(run(src), "duplicate-clause")
     assert pos(d) == at(src, "(七)", 2)
     assert d.message == "clause (七) appears twice"
-    assert d.hint == "the first one is at line 23"
+    assert d.hint == "the first one is at line 24"
 
 
 def test_enumeration_value_named_like_a_fact():
@@ -895,8 +896,7 @@ def test_unused_applicant_fact():
 
 
 def test_identifiers_jurisdiction_and_batch_facts_are_never_unused():
-    src = vary((FACTS_END, FACTS_END + '  id: identifier zh "编号" en "Id"\n'),
-               (" and county = kundulun", ""))
+    src = vary((" and county = kundulun", ""))
     assert run(src) == []
 
 
@@ -984,3 +984,13 @@ def test_types_of_the_demo():
     assert env.infer(n.Ref("nowhere")) is None
     assert env.infer(n.Arith("+", n.Ref("sales"), n.Ref("trade"))) is None
     assert env.infer(n.Arith("*", n.Ref("rooms"), n.Quantity(Decimal(2), "CNY", "2元"))) == t.Ty("number", unit="CNY")
+
+
+def test_applicant_facts_need_an_id_and_take_no_default():
+    src = vary(('  id: identifier zh "编号" en "id"\n', ""))
+    d = one(run(src), "missing-declaration")
+    assert "applicant fact `id`" in d.message
+    src = vary(('  sales: money CNY zh "销售额" en "Sales"', '  sales: money CNY zh "销售额" en "Sales" default 0元'))
+    d = one(run(src), "misplaced-option")
+    assert d.message == "`default` is only for batch facts"
+    assert pos(d) == at(src, "0元")

@@ -232,8 +232,8 @@ def test_unfinished_comparison_lists_what_may_follow():
     (d,) = errors("clause (七)\n  measure M7 reward\n    when rooms >= )\n  end\nend\n")
     assert d.name == "syntax"
     assert (d.span.line, d.span.column) == (3, 19)
-    assert d.message == ("unexpected `)`; expected `(`, `-`, `first`, `full`, `year`, a name, a number "
-                         "or a percentage such as `50%`")
+    assert d.message == ("unexpected `)`; expected `(`, `-`, `first`, `full`, `year`, a date such as `2022-08-26`, "
+                         "a name, a number or a percentage such as `50%`")
 
 
 def test_bare_word_where_text_belongs():
@@ -298,3 +298,22 @@ def test_unreadable_file(tmp_path):
     result = parse_file(tmp_path / "absent.pol")
     assert result.policy is None
     assert [d.name for d in result.diagnostics] == ["io"]
+
+
+def test_a_line_given_twice_in_a_block_is_reported():
+    src = DEMO.read_text(encoding="utf-8").replace("    payee county\n", "    payee county\n    payee applicant\n", 1)
+    result = parse_text(src, "x.pol")
+    [d] = [d for d in result.diagnostics if d.name == "repeated-part"]
+    assert d.message == "`payee` is given twice in measure `M7`"
+    assert d.hint.startswith("the first one is at x.pol:")
+
+
+def test_yishang_after_the_number_reads_as_at_least():
+    src = DEMO.read_text(encoding="utf-8").replace("rooms 不少于 5", "rooms 达到 5 及以上", 1)
+    result = parse_text(src, "x.pol")
+    assert result.diagnostics == []
+    [cmp] = [c for c in result.policy.clauses[0].measures[0].condition.operands
+             if isinstance(c, n.Compare) and c.words.endswith("以上")]
+    assert (cmp.op, cmp.words) == (">=", "达到…及以上")
+    bad = parse_text(src.replace("达到 5 及以上", "超过 5 以上"), "x.pol")
+    assert [d.name for d in bad.diagnostics] == ["bad-literal"]
