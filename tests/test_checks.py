@@ -792,8 +792,8 @@ def test_pool_that_can_never_run_out_is_noted():
     d = one(run(src), "pool-never-binds")
     assert d.severity == diag.NOTE
     assert pos(d) == at(src, "p\n    limit")
-    assert d.message == ("pool `p` can never run out: its measures pay at most 500000 CNY in all, "
-                         "within its limit of 50万元")
+    assert d.message == ("pool `p` can never run out: its measures pay at most 500,000 CNY in all, "
+                         "within its limit of 500,000 CNY")
     assert d.hint == "`M8` pays at most 10万元 to each of the top 5 of `r`"
     assert run(src.replace("limit 50万元", "limit 40万元")) == []
 
