@@ -7,6 +7,7 @@ that fails its checks, a refused batch), 2 the command was used wrongly.
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from decimal import Decimal
@@ -20,6 +21,10 @@ from .api import PolicyError, compile_file, load_source
 from .runtime import BatchError
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
+
+# Commands that live in modules of their own under pol/commands: each has
+# `register(subparsers)` adding its parser with `set_defaults(run=...)`.
+COMMAND_MODULES: tuple[str, ...] = ()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -64,6 +69,9 @@ def _parser() -> argparse.ArgumentParser:
     ev.add_argument("--format", choices=("text", "json"), default="text")
     ev.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons in text output")
     ev.set_defaults(run=_eval)
+
+    for name in COMMAND_MODULES:
+        importlib.import_module(f"pol.commands.{name}").register(sub)
     return parser
 
 

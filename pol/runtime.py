@@ -126,8 +126,12 @@ class Trace:
     why_en: list[str] = attrs.field(factory=list)
     why_zh: list[str] = attrs.field(factory=list)
     unit: Decimal | None = None  # per-unit rate, for pools that grant whole units
+    # What coverage reports: each condition's outcome in order, the table keys used.
+    outcomes: list[bool] = attrs.field(factory=list)
+    keys: list[str] = attrs.field(factory=list)
 
     def check(self, ok: bool, en: str, zh: str, shown: Any = None) -> bool:
+        self.outcomes.append(ok)
         mark = "✓" if ok else "✗"
         value = f": {fmt(shown, 'en')}" if shown is not None else ""
         value_zh = f":{fmt(shown, 'zh')}" if shown is not None else ""
@@ -148,6 +152,9 @@ class Assessment:
     why_en: tuple[str, ...]
     why_zh: tuple[str, ...]
     unit: Decimal | None = None
+    outcomes: tuple[bool, ...] = ()  # each condition, in the order the policy states them
+    caps_bound: tuple[int, ...] = ()  # indexes of the caps that bit
+    keys: tuple[str, ...] = ()  # table rows used
 
 
 def fmt(value: Any, lang: str) -> str:
@@ -253,17 +260,22 @@ def per_increment(rate: Decimal, step: Decimal, value: Decimal, threshold: Decim
 
 def lookup(table: dict, key, trace: Trace, reasons: dict, fact: str) -> Decimal:
     key = need(key, fact)
+    trace.keys.append(key)
     if key in reasons:
         en, zh = reasons[key]
         trace.note(f"{key}: nothing: {en}", f"{key}:不予补助:{zh}")
         return ZERO
-    return table.get(key, ZERO)
+    if key not in table:
+        trace.note(f"{key}: the table names no amount for it", f"{key}:表中未列金额")
+        return ZERO
+    return table[key]
 
 
 def each_at(table: dict, counts, trace: Trace, reasons: dict, fact: str) -> Decimal:
     counts = need(counts, fact)
     total = ZERO
     for key, count in counts.items():
+        trace.keys.append(key)
         if key in reasons:
             en, zh = reasons[key]
             trace.note(f"{key}: {count:,} × 0: {en}", f"{key}:{count:,} × 0:{zh}")
@@ -278,8 +290,10 @@ def settle(trace: Trace, amount: Decimal, caps: list[tuple[Decimal, str, str]], 
            quantum: Decimal, en: str, zh: str) -> Assessment:
     """Apply the caps in order, never pay below zero, round once at the end."""
     trace.note(f"amount: {en} = {amount:,}", f"金额:{zh} = {amount:,}")
-    for limit, cap_en, cap_zh in caps:
+    bound = []
+    for index, (limit, cap_en, cap_zh) in enumerate(caps):
         if amount > limit:
+            bound.append(index)
             trace.note(f"capped by {cap_en}: {money(limit, 'en')}", f"受{cap_zh}限制:{money(limit, 'zh')}")
             amount = limit
     if amount < 0:
@@ -288,11 +302,13 @@ def settle(trace: Trace, amount: Decimal, caps: list[tuple[Decimal, str, str]], 
     rounded = amount.quantize(quantum, rounding=_ROUNDING[rounding])
     if rounded != amount:
         trace.note(f"rounded to {money(rounded, 'en')}", f"四舍五入为{money(rounded, 'zh')}")
-    return Assessment(True, rounded, tuple(trace.why_en), tuple(trace.why_zh), trace.unit)
+    return Assessment(True, rounded, tuple(trace.why_en), tuple(trace.why_zh), trace.unit,
+                      tuple(trace.outcomes), tuple(bound), tuple(trace.keys))
 
 
 def refuse(trace: Trace) -> Assessment:
-    return Assessment(False, ZERO, tuple(trace.why_en), tuple(trace.why_zh))
+    return Assessment(False, ZERO, tuple(trace.why_en), tuple(trace.why_zh),
+                      outcomes=tuple(trace.outcomes))
 
 
 # ---------------------------------------------------------------- reading a batch
@@ -479,6 +495,7 @@ class Award:
     county_share: Decimal | None
     why: list[str]
     why_zh: list[str]
+    assessment: Assessment | None = None  # the measure's own finding, before groups and pools
 
     def to_json(self) -> dict:
         return {
@@ -585,7 +602,12 @@ class _Desc:
         return self.value == other.value
 
 
-def evaluate(spec: PolicySpec, batch, applicants: list) -> BatchResult:
+def evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None = None) -> BatchResult:
+    """Rankings, then every measure for every applicant, then exclusive groups, then pools.
+
+    `observe(measure_spec, applicant, assessment)`, when given, sees every assessment,
+    including those of measures not worth listing for the applicant (coverage uses it).
+    """
     ctx = Context()
     for ranking in spec.rankings:
         pool = [(i, a) for i, a in enumerate(applicants) if ranking.among(a, batch)]
@@ -604,6 +626,8 @@ def evaluate(spec: PolicySpec, batch, applicants: list) -> BatchResult:
                     f"applicant {_show(applicant.id)}: fact `{missing.fact}` is needed by {measure.name} "
                     f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given"
                 ) from None
+            if observe is not None:
+                observe(measure, applicant, found)
             if not found.eligible and not any(getattr(applicant, f) is not None for f in measure.relevant):
                 continue
             award = _award(spec, measure, applicant, found)
@@ -630,7 +654,7 @@ def _award(spec: PolicySpec, measure: MeasureSpec, applicant, found: Assessment)
         computed=found.amount, amount=found.amount,
         status="granted" if found.eligible else "not_eligible",
         payee=measure.payee, payee_county=county, city_share=None, county_share=None,
-        why=[head_en, *found.why_en], why_zh=[head_zh, *found.why_zh],
+        why=[head_en, *found.why_en], why_zh=[head_zh, *found.why_zh], assessment=found,
     )
 
 
