@@ -13,7 +13,8 @@ import difflib
 import json
 import math
 import re
-from decimal import ROUND_CEILING, ROUND_DOWN, ROUND_FLOOR, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation
+from decimal import (ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation,
+                     localcontext)
 from typing import Any, Callable
 
 import attrs
@@ -314,7 +315,12 @@ def refuse(trace: Trace) -> Assessment:
 # ---------------------------------------------------------------- reading a batch
 
 _DECIMAL_TEXT = re.compile(r"-?\d+(\.\d+)?")
-_MAX_DIGITS = 30
+_MAX_DIGITS = 30  # digits before the decimal point
+_MAX_SIGNIFICANT = 40
+# Inputs have at most 40 significant digits, so every product the measures form
+# fits in this precision: arithmetic stays exact, and rounding happens only where
+# the policy says.
+_PRECISION = 200
 
 
 class _Reader:
@@ -379,6 +385,8 @@ class _Reader:
             raise BatchError(f"{where}: expected {expected}, got {_show(raw)}") from None
         if not value.is_finite() or value.adjusted() >= _MAX_DIGITS:
             raise BatchError(f"{where}: {_show(raw)} is too large")
+        if len(value.as_tuple().digits) > _MAX_SIGNIFICANT:
+            raise BatchError(f"{where}: {_show(raw)} has more than {_MAX_SIGNIFICANT} significant digits")
         return value
 
     def _code(self, enum: str, raw, where: str) -> str:
@@ -608,6 +616,12 @@ def evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None
     `observe(measure_spec, applicant, assessment)`, when given, sees every assessment,
     including those of measures not worth listing for the applicant (coverage uses it).
     """
+    with localcontext() as decimal_context:
+        decimal_context.prec = _PRECISION
+        return _evaluate(spec, batch, applicants, observe)
+
+
+def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None) -> BatchResult:
     ctx = Context()
     for ranking in spec.rankings:
         pool = [(i, a) for i, a in enumerate(applicants) if ranking.among(a, batch)]
@@ -719,8 +733,7 @@ def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: C
         award.why_zh.append(f"{pool.title_zh}({money(pool.limit, 'zh')})仅余{money(granted, 'zh')},"
                             f"本申请{money(asked, 'zh')}")
     used = pool.limit - left
-    return [PoolResult(name, pool.name, pool.limit, used) for name in pool.funds][:1] if len(pool.funds) == 1 else \
-        [PoolResult(",".join(pool.funds), pool.name, pool.limit, used)]
+    return [PoolResult(",".join(pool.funds), pool.name, pool.limit, used)]
 
 
 def evaluate_json(spec: PolicySpec, data, batch_cls, applicant_cls) -> dict:
