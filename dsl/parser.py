@@ -212,6 +212,9 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> diag.D
     token = error.token
     end_col = token.end_column if token.end_line == token.line and token.end_column else column + len(str(token))
     span = n.Span(path, line, column, line, end_col)
+    misread = _keyword_read_as_name(source, error.pos_in_stream, expected, path)
+    if misread is not None:
+        return misread
     hint = ""
     if "END" in expected:
         hint = "if the block above is complete, close it with `end`"
@@ -219,6 +222,27 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> diag.D
         hint = 'text goes inside double quotes: "..."'
     return diag.make("syntax", span, found=f"unexpected {_describe_found(token)}",
                      expected=_describe_expected(expected), hint=hint)
+
+
+def _keyword_read_as_name(source: str, pos: int, expected: set[str], path: str) -> diag.Diagnostic | None:
+    """`when rooms >=` then `pay 1%` on the next line: `pay` was taken as the missing value.
+
+    When the word just before the error is a keyword that could start the next line,
+    the line before it is what is unfinished: say so, at that word.
+    """
+    match = re.search(r"([A-Za-z_][A-Za-z0-9_]*)\s*$", source[:pos])
+    if match is None:
+        return None
+    word = match.group(1)
+    keywords = {t.pattern.value for t in _lark().terminals if t.name in expected and t.pattern.type == "str"}
+    if word not in keywords:
+        return None
+    line = source.count("\n", 0, match.start(1)) + 1
+    column = match.start(1) - (source.rfind("\n", 0, match.start(1)) + 1) + 1
+    span = n.Span(path, line, column, line, column + len(word))
+    return diag.make("syntax", span, found=f"`{word}` cannot stand here as a name",
+                     expected="the line before it to be complete",
+                     hint=f"`{word}` starts a new line of the block; finish the line above it first")
 
 
 # ---------------------------------------------------------------- building the AST

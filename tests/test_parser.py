@@ -317,3 +317,13 @@ def test_yishang_after_the_number_reads_as_at_least():
     assert (cmp.op, cmp.words) == (">=", "达到…及以上")
     bad = parse_text(src.replace("达到 5 及以上", "超过 5 以上"), "x.pol")
     assert [d.name for d in bad.diagnostics] == ["bad-literal"]
+
+
+def test_a_keyword_taken_for_a_missing_value_points_at_the_unfinished_line():
+    src = DEMO.read_text(encoding="utf-8").replace("rooms 不少于 5 and", "rooms >=\n    and", 1)
+    src = DEMO.read_text(encoding="utf-8")
+    cut = src.index("    pay 1% of sales")
+    broken = src[:cut].rstrip().rsplit(" and ", 1)[0] + " and rooms >=\n" + src[cut:]
+    (d,) = parse_text(broken, "x.pol").diagnostics
+    assert d.message == "`pay` cannot stand here as a name; expected the line before it to be complete"
+    assert broken.splitlines()[d.span.line - 1].strip().startswith("pay")
