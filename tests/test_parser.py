@@ -320,7 +320,6 @@ def test_yishang_after_the_number_reads_as_at_least():
 
 
 def test_a_keyword_taken_for_a_missing_value_points_at_the_unfinished_line():
-    src = DEMO.read_text(encoding="utf-8").replace("rooms 不少于 5 and", "rooms >=\n    and", 1)
     src = DEMO.read_text(encoding="utf-8")
     cut = src.index("    pay 1% of sales")
     broken = src[:cut].rstrip().rsplit(" and ", 1)[0] + " and rooms >=\n" + src[cut:]
