@@ -39,6 +39,35 @@ def quantity(q: n.Quantity, lang: str) -> str:
     return f"{text}{_ZH_UNITS[q.unit]}" if q.unit else text
 
 
+# ---------------------------------------------------------------- for the documentation
+# Money and dates as each language writes them, and conditions as checklist items.
+
+_MONTHS_EN = ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+              "October", "November", "December")
+
+
+def money(value: Decimal, lang: str, unit: str = "CNY") -> str:
+    """A sum of money: `50万元`, `123456.78元`; `500,000 yuan`, `123,456.78 yuan`."""
+    if value == value.to_integral_value():
+        value = value.quantize(Decimal(1))
+    if lang == "en":
+        return f"{number_en(value)} {_EN_UNITS[unit]}"
+    return f"{number_zh(value)}{_ZH_UNITS[unit]}"
+
+
+def date_words(value, lang: str) -> str:
+    """A calendar day: `2022年8月26日`; `26 August 2022`."""
+    if lang == "en":
+        return f"{value.day} {_MONTHS_EN[value.month - 1]} {value.year}"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def _legal_zh(words: str, right: str) -> str:
+    """The file's legal words around the number: 达到…及以上 with 1000平方米 is 达到1000平方米及以上."""
+    before, _, after = words.partition("…")
+    return f"{before}{right}{after}"
+
+
 class Describer:
     def __init__(self, policy: n.Policy):
         self.policy = policy
@@ -167,6 +196,63 @@ class Describer:
                 head = (f"for each of {self.value(counts, lang)}: " if en else f"按{self.value(counts, lang)}每单:")
                 return head + "; ".join(parts)
         return "?"
+
+    def condition_item(self, expr, lang: str, legal: bool = True) -> str:
+        """One condition as a line of an eligibility checklist, in plain words.
+
+        Comparisons keep the legal words of the file: in English they follow in
+        brackets with the number (`livestream rooms at least 5 (不少于5)`) unless
+        `legal` is false; dates are written as the language writes dates.
+        """
+        en = lang == "en"
+        match expr:
+            case n.Compare(op=op, words=words, left=left, right=right) if self._enum_of(left) is None:
+                legal_zh = not words.isascii()
+                if isinstance(left, n.FullYearsSince) and isinstance(right, n.Quantity) and op == ">=":
+                    since, years = self.value(left.operand, lang), right.value
+                    zh = _legal_zh(words if legal_zh else "满", f"{number_zh(years)}年")
+                    if not en:
+                        return f"自{since}起{zh}"
+                    plural = "year" if years == 1 else "years"
+                    extra = f" ({zh})" if legal and legal_zh else ""
+                    return f"at least {number_en(years)} full {plural} since {since}{extra}"
+                if op == ">=" and isinstance(right, (n.FirstFullYearAfter, n.YearOf)):
+                    return (f"{self.value(left, lang)} is {self.value(right, lang)} or later" if en
+                            else f"{self.value(left, lang)}为{self.value(right, lang)}或之后")
+                right_zh = self.value(right, "zh")
+                zh = _legal_zh(words, right_zh) if legal_zh else _ZH_OPS[op] + right_zh
+                if not en:
+                    return self.value(left, lang) + zh
+                extra = f" ({zh})" if legal and legal_zh else ""
+                return f"{self.value(left, lang)} {_EN_OPS[op]} {self.value(right, lang)}{extra}"
+            case n.Within(operand=op, window=window) if window is None or window in self.windows:
+                if window is None:
+                    period = self.policy.header.period if self.policy.header else None
+                    if period is None:
+                        return self.condition(expr, lang)
+                    name = "the period in effect" if en else "本措施有效期内"
+                    start, end = period.start, period.end
+                else:
+                    w = self.windows[window]
+                    name, start, end = (w.label.en if en else w.label.zh) or window, w.start, w.end
+                span = f"{date_words(start, lang)}{' to ' if en else '至'}{date_words(end, lang)}"
+                return f"{self.value(op, lang)} within {name} ({span})" if en else f"{self.value(op, lang)}在{name}({span})"
+            case n.Not(operand=op):
+                inner = self.condition_item(op, lang, legal)
+                return f"not: {inner}" if en else f"并非{inner}"
+            case n.Or(operands=ops):
+                parts = [self.condition_item(o, lang, legal) for o in ops]
+                return ("one of: " + "; or ".join(parts)) if en else ("下列之一:" + ";或".join(parts))
+            case n.And(operands=ops):
+                return ("; " if en else ";").join(self.condition_item(o, lang, legal) for o in ops)
+        return self.condition(expr, lang)
+
+    def condition_items(self, expr, lang: str, legal: bool = True) -> list[str]:
+        """A condition split at its top-level `and`: one checklist line each, in the file's order."""
+        if expr is None:
+            return []
+        operands = expr.operands if isinstance(expr, n.And) else (expr,)
+        return [self.condition_item(o, lang, legal) for o in operands]
 
     def _entry(self, entry: n.TableEntry, lang: str) -> str:
         if entry.value is None:

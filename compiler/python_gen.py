@@ -114,6 +114,12 @@ class _Module:
         self.quantum = policy.header.rounding.quantum.value if policy.header.rounding else Decimal("0.01")
         self.rounding = policy.header.rounding.mode if policy.header.rounding else "half_up"
 
+    def source_of(self, span: n.Span) -> str:
+        """`file:line` of a node: the policy's file, or the amendment's that brought the node in."""
+        if span.file != self.policy.path and span.line:
+            return f"{Path(span.file).name}:{span.line}"
+        return f"{self.source_name}:{span.line}"
+
     # -- constants are hoisted to module level so a measure builds no Decimal per call
     def constant(self, value: Decimal) -> ast.Name:
         text = str(value)
@@ -211,6 +217,9 @@ class _Module:
                     w = self.windows[window]
                     start, end = w.start, w.end
                 return _call(_rt("within"), self.cvalue(op), _date(start), _date(end))
+            case n.IsGiven(operand=n.Ref(name=name) as op):
+                # The fact itself, not its value in a condition (where an absent number reads as 0).
+                return ast.Compare(self.fact_ref(name, op.span), [ast.IsNot()], [_const(None)])
             case n.IsGiven(operand=op):
                 return ast.Compare(self.cvalue(op), [ast.IsNot()], [_const(None)])
             case n.RankedIn(ranking=name):
@@ -234,6 +243,9 @@ class _Module:
                 return ast.UnaryOp(ast.USub(), self.amount(op, measure))
             case n.Converted(operand=op, rate=rate):
                 return ast.BinOp(self.amount(op, measure), ast.Mult(), self.amount(rate, measure))
+            case n.YearOf(operand=op) | n.FirstFullYearAfter(operand=op) | n.FullYearsSince(operand=op):
+                # A count of years in an amount: its date must be given, like any fact an amount reads.
+                return _call(_rt("need"), self.cvalue(expr), _const(op.name if isinstance(op, n.Ref) else "a date"))
             case n.PerUnit(rate=rate, count=count):
                 return ast.BinOp(_name("unit"), ast.Mult(), self.amount(count, measure))
             case n.PerIncrement(rate=rate, step=step, operand=op, threshold=threshold):
@@ -289,7 +301,7 @@ class _Module:
             _const(self.rounding), self.constant(self.quantum),
             _const(self.words.value(measure.amount, "en")), _const(self.words.value(measure.amount, "zh")))))
         title = measure.title.en if measure.title and measure.title.en else measure.name
-        doc = f"({clause.numeral}) {title}.\n\n    Source: {self.source_name}:{measure.span.line}\n    "
+        doc = f"({clause.numeral}) {title}.\n\n    Source: {self.source_of(measure.span)}\n    "
         self.body.append(self._function(fname, ["a", "b", "ctx"], [ast.Expr(_const(doc)), *body], measure.span))
         return fname
 
@@ -394,7 +406,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
             assess=_name(fname), relevant=_tuple(_const(f) for f in own), payee=_const(msr.payee or "applicant"),
             city_percent=_const(None) if _percent(msr.burden or default_burden) is None
             else m.constant(_percent(msr.burden or default_burden)),
-            source=_const(f"{source_name}:{msr.span.line}")))
+            source=_const(m.source_of(msr.span))))
     pools = []
     for clause, pool in policy.all_pools():
         title = pool.title or n.Bilingual(pool.name, pool.name)
@@ -494,3 +506,123 @@ def _facts_used(measure: n.Measure) -> list[str]:
     for cap in measure.caps:
         walk(cap.amount)
     return names
+
+
+# ---------------------------------------------------------------- a policy with amendments
+
+
+def compile_versions(versions, source_name: str | None = None) -> str:
+    """One module for a policy and its amendments, with entry points that read and evaluate a
+    batch by the version in force on its `as_of`. `versions` are `dsl.amend.Version`s, oldest
+    first, all checked.
+
+    The version in force last reads as a policy without amendments would (`measure_M7`, `SPEC`,
+    `Batch`); each earlier one is compiled by `compile_policy` alone and its module-level names
+    prefixed (`V1_measure_M7`), so every version's code is the code it would have on its own.
+    """
+    base = versions[0].policy
+    source_name = source_name or Path(base.path).name
+    body: list[ast.stmt] = []
+    entry_points: list[ast.stmt] = []
+    entries = []
+    files: list[str] = []
+    for index, version in enumerate(versions, start=1):
+        prefix = "" if index == len(versions) else f"V{index}_"
+        tree = ast.parse(compile_policy(version.policy, source_name))
+        statements = [s for s in tree.body[1:] if not isinstance(s, ast.ImportFrom)]
+        entry_points = [s for s in statements if isinstance(s, ast.FunctionDef) and s.name in _ENTRY_POINTS]
+        statements = [s for s in statements if s not in entry_points]
+        if prefix:
+            renamer = _Prefixed({name for s in statements for name in _defines(s)}, prefix)
+            statements = [renamer.visit(s) for s in statements]
+        body += statements
+        entries.append(_call(_rt("VersionSpec"), effective=_date(version.effective), spec=_name(prefix + "SPEC"),
+                             batch_cls=_name(prefix + "Batch"), applicant_cls=_name(prefix + "Applicant"),
+                             amendments=_tuple(_const(a.name) for a in version.amendments)))
+        for a in version.amendments:
+            line = f"    {Path(a.path).name}: {a.name}, in force from {a.effective}\n"
+            if line not in files:
+                files.append(line)
+    header = base.header
+    title = header.title or n.Bilingual(header.name, header.name)
+    listing = "".join(
+        f"    from {v.effective}: " + (f"with {', '.join(a.name for a in v.amendments)}" if v.amendments
+                                     else "as issued")
+        + (f" (names prefixed V{i}_)" if i < len(versions) else " (the names without a prefix)") + "\n"
+        for i, v in enumerate(versions, start=1))
+    doc = (f"Calculator for `{header.name}`: {title.en or ''}\n{title.zh or ''}\n\n"
+           f"Generated by pol from {source_name} and its amendments:\n{''.join(files)}"
+           "Do not edit: change the policy or its amendments and compile again.\n\n"
+           f"One calculator per version; a batch is evaluated by the version in force on its as_of:\n{listing}\n"
+           "    evaluate_json(batch_dict) -> result_dict     # the JSON contract of `pol eval`\n"
+           "    read(batch_dict) -> (Batch, [Applicant])     # typed facts, checked\n"
+           "    evaluate(batch, applicants) -> BatchResult   # typed results\n"
+           "    spec_on(date) -> PolicySpec                  # the version in force on a day\n")
+    module: list[ast.stmt] = [
+        ast.Expr(_const(doc)),
+        ast.ImportFrom(module="pol", names=[ast.alias(name="runtime", asname="_rt")], level=0),
+        *body,
+        _assign("VERSIONS", _tuple(entries)),
+        # SPEC knows every version: the runtime reads and evaluates a batch by the one in force on its as_of.
+        _assign("SPEC", _call(_rt("with_versions"), _name("SPEC"), _name("VERSIONS"))),
+        *_versioned_entry_points(),
+        *entry_points,
+    ]
+    tree = ast.Module(body=module, type_ignores=[])
+    ast.fix_missing_locations(tree)
+    return ast.unparse(tree) + "\n"
+
+
+_ENTRY_POINTS = ("read", "evaluate", "evaluate_json")
+
+
+def _defines(statement: ast.stmt) -> list[str]:
+    if isinstance(statement, (ast.FunctionDef, ast.ClassDef)):
+        return [statement.name]
+    if isinstance(statement, ast.Assign):
+        return [t.id for t in statement.targets if isinstance(t, ast.Name)]
+    return []
+
+
+class _Prefixed(ast.NodeTransformer):
+    """Prefix the names a version defines at module level, wherever they are used.
+
+    The fields of the Batch and Applicant classes are facts' names, not module names: they stay."""
+
+    def __init__(self, names: set[str], prefix: str):
+        self.names = names
+        self.prefix = prefix
+
+    def visit_Name(self, node: ast.Name) -> ast.Name:
+        if node.id in self.names:
+            node.id = self.prefix + node.id
+        return node
+
+    def visit_FunctionDef(self, node: ast.FunctionDef) -> ast.FunctionDef:
+        if node.name in self.names:
+            node.name = self.prefix + node.name
+        self.generic_visit(node)
+        return node
+
+    def visit_ClassDef(self, node: ast.ClassDef) -> ast.ClassDef:
+        if node.name in self.names:
+            node.name = self.prefix + node.name
+        node.decorator_list = [self.visit(d) for d in node.decorator_list]
+        for statement in node.body:
+            if isinstance(statement, ast.AnnAssign):
+                statement.annotation = self.visit(statement.annotation)
+                if statement.value is not None:
+                    statement.value = self.visit(statement.value)
+            else:
+                self.visit(statement)
+        return node
+
+
+def _versioned_entry_points() -> list[ast.stmt]:
+    source = '''
+def spec_on(day):
+    """The PolicySpec of the version in force on a day (a datetime.date)."""
+    return _rt.version_on(VERSIONS, day).spec
+'''
+    # Fixed text of the compiler's own, not of the policy: parsed, never formatted with policy data.
+    return ast.parse(source).body

@@ -13,6 +13,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import deep_checks
 from . import diagnostics as diag
 from . import nodes as n
 from . import types as t
@@ -25,7 +26,7 @@ def check(policy: n.Policy) -> Diags:
     env = t.TypeEnv(policy)
     found: Diags = []
     for family in (_header, _periods, _duplicates, _texts, _fact_declarations, _expressions,
-                   _measures, _pools, _rankings, _exclusives, _unused_facts):
+                   _measures, _pools, _rankings, _exclusives, _unused_facts, *deep_checks.families()):
         found.extend(family(policy, env))
     return _in_order(found)
 
@@ -33,6 +34,9 @@ def check(policy: n.Policy) -> Diags:
 def check_file(path: str | Path) -> tuple[ParseResult, Diags]:
     """Parse and check one file; when it cannot be parsed, just the parse diagnostics."""
     result = parse_file(path)
+    if result.amendment is not None:  # an amendment is checked with the policy it amends
+        from .amend import check_amendment
+        return check_amendment(path)
     if result.policy is None:
         return result, list(result.diagnostics)
     return result, _in_order(list(result.diagnostics) + check(result.policy))
@@ -340,6 +344,12 @@ def _expressions(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
             yield from _money(m.amount, f"the amount measure `{m.name}` pays", env)
         for cap in m.caps:
             yield from _money(cap.amount, f"a cap of measure `{m.name}`", env)
+        for node in t.walk(m.amount):  # a table's lines are fixed sums: the calculator holds them as data
+            for entry in node.entries if isinstance(node, (n.ByTable, n.EachAtTable)) else ():
+                if entry.value is not None and not isinstance(entry.value, n.Quantity):
+                    yield _mismatch(_at(entry.value.span, m.span), what=f"the amount for `{entry.key}`",
+                                    expected="a written amount, such as `0.30元`", found="a calculation",
+                                    hint="write the sum itself; a calculation belongs in a measure of its own")
     for _, r in policy.all_rankings():
         if r.among is not None:
             yield from _condition(r.among, f"`among` of ranking `{r.name}`", env)
@@ -522,6 +532,8 @@ def _amount(value: Decimal, unit: str) -> str:
 
 
 def _rankings(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
+    earlier: set[str] = set()
+    known = {r.name for _, r in policy.all_rankings()}
     for _, r in policy.all_rankings():
         owner = f"ranking `{r.name}`"
         if r.top is None or r.key is None:
@@ -538,6 +550,23 @@ def _rankings(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:
             else:
                 yield from _order_keys([r.key], r.span, f"the key of {owner}", env, numeric=True)
         yield from _order_keys(r.ties, r.span, f"a tie-breaker of {owner}", env)
+        yield from _ranking_order(r, earlier, known)
+        earlier.add(r.name)
+
+
+def _ranking_order(r: n.Ranking, earlier: set[str], known: set[str]) -> Iterator[diag.Diagnostic]:
+    """Rankings are computed one after another, in the order declared: a ranking can use the places
+    of one declared before it, never its own or a later one's; and who takes part is no ranking's."""
+    for key in [r.key, *r.ties]:
+        if key is not None and key.kind == "rank" and key.name in known and key.name not in earlier:
+            yield diag.make("misplaced-option", _at(key.span, r.span), option=f"rank in {key.name}",
+                            where=f"rankings declared after `{key.name}`",
+                            hint="rankings are computed in the order they are declared; declare this one later")
+    for node in t.walk(r.among):
+        if isinstance(node, n.RankedIn):
+            yield diag.make("misplaced-option", _at(node.span, r.span), option="ranked in",
+                            where="the conditions of measures",
+                            hint="`among` says who takes part in a ranking, before any place is given")
 
 
 def _exclusives(policy: n.Policy, env: t.TypeEnv) -> Iterator[diag.Diagnostic]:

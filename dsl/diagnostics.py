@@ -81,6 +81,52 @@ CODES = _codes(
     Code("P405", "pool-never-binds", NOTE,
          "pool `{name}` can never run out: its measures pay at most {most} in all, within its limit of {limit}",
          "{how}"),
+    # policy tests (`*.test.pol`)
+    Code("T001", "unclosed-case", ERROR, "the file ends inside a block; expected {expected}",
+         "every `case` and `applicant` block closes with `end`"),
+    Code("T002", "refused-and-paid", ERROR,
+         "case `{name}` expects the batch to be refused and also expects what it pays",
+         "a refused batch pays nothing: put the refusal in a case of its own"),
+    # deep checks (`dsl.deep_checks`): coverage, bounds, conditions, the text against the code
+    Code("P306", "table-nothing", NOTE, "`{key}` of `{enum}` is deliberately paid nothing by `{measure}`: {reason}",
+         "{reason_zh}"),
+    Code("P406", "cap-never-binds", WARNING, "the cap {cap} of `{measure}` can never bind: {reason}",
+         "remove it, or correct the number if another limit was meant"),
+    Code("P407", "cap-always-binds", WARNING, "the cap {cap} of `{measure}` always binds: {reason}",
+         "the measure always pays the cap; if that is meant, `pay` the cap itself"),
+    Code("P408", "condition-never-holds", WARNING, "{what} can never hold: {reason}",
+         "the measure can never pay; correct the thresholds"),
+    Code("P409", "condition-always-holds", WARNING, "`{atom}` in {what} always holds: {reason}",
+         "remove it, or correct the threshold"),
+    Code("P410", "tier-overlap", WARNING, "the tiers `{first}` and `{second}` overlap on {term}: {reason}",
+         "an applicant in the overlap qualifies for both; make one tier end where the next begins"),
+    Code("P411", "tier-gap", WARNING, "the tiers `{first}` and `{second}` leave a gap on {term}: {reason}",
+         "an applicant in the gap gets neither; make one tier end where the next begins"),
+    Code("P501", "number-not-in-text", ERROR, "{what} `{value}` of {owner} is not in the text of clause ({numeral})",
+         "{hint}"),
+    Code("P502", "comparison-not-in-text", ERROR,
+         "{owner} reads `{value}` as {code_words}, but the text of clause ({numeral}) says {text_words}",
+         "{hint}"),
+    Code("P503", "text-number-unused", NOTE, "the text of clause ({numeral}) states {numbers}, which no code uses",
+         "{hint}"),
+    # amendments (`dsl.amend`)
+    Code("P601", "amend-base-missing", ERROR, "amendment `{name}` amends `{base}`, but {reason}", "{hint}"),
+    Code("P602", "amend-target", ERROR, "{what} does not exist in `{base}` as in force on {date}", "{hint}"),
+    Code("P603", "amend-exists", ERROR, "{what} already exists in `{base}` as in force on {date}",
+         "to change it, use `{instead}`"),
+    Code("P604", "amend-constant", ERROR, "{what} {reason}", "{hint}"),
+    Code("P605", "amend-conflict", ERROR, "{what} is changed on {date} by two amendments: `{first}` and `{second}`",
+         "the other change is at {where}; merge them into one amendment or give them different effective dates"),
+    Code("P606", "amend-version", ERROR, "with this amendment, the policy in force from {date} has a problem: "
+         "{message}", "at {where}"),
+    Code("P607", "amend-date", ERROR, "{what}", "{hint}"),
+    Code("P608", "amend-base-errors", ERROR, "`{base}`, the policy this amends, has errors",
+         "run `pol check {path}` and correct them first"),
+    Code("P609", "amend-expired", WARNING, "amendment `{name}` takes effect on {date}, after `{base}` ceases to be "
+         "in effect ({end})", "it changes nothing unless it also changes the period in effect"),
+    # formatting (`dsl.fmt`)
+    Code("P701", "fmt-meaning", ERROR, "cannot format `{path}`: {reason}",
+         "the file is left as it is; this is a fault of `pol fmt`: please report it with the file"),
 )
 
 

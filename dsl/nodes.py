@@ -461,3 +461,102 @@ class Policy:
             if c.default_burden is not None:
                 return c.default_burden
         return None
+
+
+# ---------------------------------------------------------------- amendments
+# An amendment is a document of its own: it names the policy it amends, takes effect on
+# a date, and lists its changes. `dsl.amend` applies them to the policy's AST.
+
+
+@attrs.frozen
+class ChangeConstant:
+    """`change (七) M7 cap 50万元 to 80万元`: one number in one part of a measure, pool or ranking."""
+
+    number: int
+    numeral: str
+    target: str  # the measure, pool or ranking
+    part: str  # cap, pay, when (a measure), limit (a pool), top (a ranking)
+    old: "Quantity | Percent"
+    new: "Quantity | Percent"
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class ChangeText:
+    """`change (七) text zh "…50万元" to "…80万元"`: words of a clause's text, as a notice amends them."""
+
+    number: int
+    numeral: str
+    lang: str  # zh or en
+    old: str
+    new: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class ChangePeriod:
+    period: Period
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class ReplaceClause:
+    clause: Clause
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class AddClause:
+    clause: Clause
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class RepealClause:
+    number: int
+    numeral: str
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class ReplaceMeasure:
+    number: int
+    numeral: str
+    measure: Measure
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class AddMeasure:
+    number: int
+    numeral: str
+    measure: Measure
+    span: Span = _span_field()
+
+
+@attrs.frozen
+class RepealMeasure:
+    number: int
+    numeral: str
+    name: str
+    span: Span = _span_field()
+
+
+Change = (ChangeConstant | ChangeText | ChangePeriod | ReplaceClause | AddClause | RepealClause | ReplaceMeasure
+          | AddMeasure | RepealMeasure)
+
+
+@attrs.frozen
+class Amendment:
+    name: str
+    base: str  # the id of the policy it amends
+    title: Bilingual | None
+    issuer: Bilingual | None
+    document: Bilingual | None
+    preamble: Bilingual | None
+    issued: datetime.date | None
+    published: datetime.date | None
+    effective: datetime.date | None
+    changes: tuple[Change, ...]
+    path: str
+    span: Span = _span_field()

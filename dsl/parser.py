@@ -39,10 +39,12 @@ def _lark() -> lark.Lark:
 
 
 class ParseResult:
-    def __init__(self, policy: n.Policy | None, diagnostics: list[diag.Diagnostic], source: str):
+    def __init__(self, policy: n.Policy | None, diagnostics: list[diag.Diagnostic], source: str,
+                 amendment: n.Amendment | None = None):
         self.policy = policy
         self.diagnostics = diagnostics
         self.source = source
+        self.amendment = amendment  # set, and `policy` None, when the file is an amendment
 
 
 def parse_file(path: str | Path) -> ParseResult:
@@ -75,7 +77,30 @@ def parse_text(source: str, path: str = "<string>") -> ParseResult:
     except RecursionError:
         span = n.Span(path, 1, 1, 1, 2)
         return ParseResult(None, [diag.make("too-deep", span, depth="too many")], source)
+    deepest, where = _expression_depth(policy)
+    if deepest > MAX_NESTING:  # `not not ... x` or `a + a + ...` nest without brackets
+        return ParseResult(None, [diag.make("too-deep", where, depth=deepest)], source)
+    if isinstance(policy, n.Amendment):
+        return ParseResult(None, builder.errors, source, amendment=policy)
     return ParseResult(policy, builder.errors, source)
+
+
+def _expression_depth(root) -> tuple[int, n.Span]:
+    """The deepest nesting of expressions anywhere in the tree, and where it starts; without recursion."""
+    deepest, where = 0, n.NO_SPAN
+    stack = [(root, 0, n.NO_SPAN)]
+    while stack:
+        node, depth, top = stack.pop()
+        for value in (getattr(node, f.name) for f in node.__attrs_attrs__):
+            for child in value if isinstance(value, tuple) else (value,):
+                if not hasattr(child, "__attrs_attrs__") or isinstance(child, n.Span):
+                    continue
+                inner = depth + 1 if isinstance(child, n.Expr) else 0
+                start = child.span if inner == 1 else top
+                if inner > deepest:
+                    deepest, where = inner, start
+                stack.append((child, inner, start))
+    return deepest, where
 
 
 def _nesting_depth(source: str) -> tuple[int, int, int]:
@@ -144,8 +169,8 @@ _FOUND_WORDS = {
 _COMPARATOR_NAMES = None
 
 
-def _describe_expected(names: set[str]) -> str:
-    terminals = {t.name: t for t in _lark().terminals}
+def _describe_expected(names: set[str], parser: lark.Lark | None = None) -> str:
+    terminals = {t.name: t for t in (parser or _lark()).terminals}
     words = []
     for name in names:
         if name in _TOKEN_WORDS:
@@ -168,8 +193,8 @@ def _describe_expected(names: set[str]) -> str:
 
 
 @functools.cache
-def _keywords() -> frozenset[str]:
-    return frozenset(t.pattern.value for t in _lark().terminals
+def _keywords(parser: lark.Lark | None = None) -> frozenset[str]:
+    return frozenset(t.pattern.value for t in (parser or _lark()).terminals
                      if t.pattern.type == "str" and re.fullmatch(r"[A-Za-z_]+", t.pattern.value))
 
 
@@ -179,8 +204,8 @@ def _comparator_words() -> set[str]:
                                "不超过", "不多于", "不高于", "不满", "少于", "低于", "未达到")}
 
 
-def _describe_found(token: Token) -> str:
-    if token.type == "NAME" and str(token) in _keywords():
+def _describe_found(token: Token, parser: lark.Lark | None = None) -> str:
+    if token.type == "NAME" and str(token) in _keywords(parser):
         return f"`{token}`"  # a word of the language, out of its place
     if token.type in _FOUND_WORDS:
         value = str(token)
@@ -190,7 +215,9 @@ def _describe_found(token: Token) -> str:
     return f"`{token}`"
 
 
-def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> diag.Diagnostic:
+def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str, parser: lark.Lark | None = None,
+                       unclosed: str = "unclosed-block") -> diag.Diagnostic:
+    """A drafter's wording of a Lark error; `parser` and `unclosed` let another grammar (test files) reuse it."""
     line = getattr(error, "line", None) or 1
     column = getattr(error, "column", None) or 1
     if isinstance(error, UnexpectedCharacters):
@@ -206,13 +233,13 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> diag.D
         last = source.rstrip()
         end_line = last.count("\n") + 1
         end_col = len(last) - (last.rfind("\n") + 1) + 1
-        return diag.make("unclosed-block", n.Span(path, end_line, end_col, end_line, end_col + 1),
-                         expected=_describe_expected(expected))
+        return diag.make(unclosed, n.Span(path, end_line, end_col, end_line, end_col + 1),
+                         expected=_describe_expected(expected, parser))
     assert isinstance(error, UnexpectedToken)
     token = error.token
     end_col = token.end_column if token.end_line == token.line and token.end_column else column + len(str(token))
     span = n.Span(path, line, column, line, end_col)
-    misread = _keyword_read_as_name(source, error.pos_in_stream, expected, path)
+    misread = _keyword_read_as_name(source, error.pos_in_stream, expected, path, parser)
     if misread is not None:
         return misread
     hint = ""
@@ -220,11 +247,12 @@ def _syntax_diagnostic(error: UnexpectedInput, source: str, path: str) -> diag.D
         hint = "if the block above is complete, close it with `end`"
     if token.type == "NAME" and expected and expected <= {"STRING", "LONG_STRING"}:
         hint = 'text goes inside double quotes: "..."'
-    return diag.make("syntax", span, found=f"unexpected {_describe_found(token)}",
-                     expected=_describe_expected(expected), hint=hint)
+    return diag.make("syntax", span, found=f"unexpected {_describe_found(token, parser)}",
+                     expected=_describe_expected(expected, parser), hint=hint)
 
 
-def _keyword_read_as_name(source: str, pos: int, expected: set[str], path: str) -> diag.Diagnostic | None:
+def _keyword_read_as_name(source: str, pos: int, expected: set[str], path: str,
+                          parser: lark.Lark | None = None) -> diag.Diagnostic | None:
     """`when rooms >=` then `pay 1%` on the next line: `pay` was taken as the missing value.
 
     When the word just before the error is a keyword that could start the next line,
@@ -234,7 +262,8 @@ def _keyword_read_as_name(source: str, pos: int, expected: set[str], path: str) 
     if match is None:
         return None
     word = match.group(1)
-    keywords = {t.pattern.value for t in _lark().terminals if t.name in expected and t.pattern.type == "str"}
+    keywords = {t.pattern.value for t in (parser or _lark()).terminals
+                if t.name in expected and t.pattern.type == "str"}
     if word not in keywords:
         return None
     line = source.count("\n", 0, match.start(1)) + 1
@@ -350,6 +379,8 @@ class _Builder(Transformer):
 
     # -- file
     def start(self, meta, items):
+        if items and isinstance(items[0], n.Amendment):
+            return attrs_evolve(items[0], changes=tuple(items[1:]), span=items[0].span)
         header = next((i for i in items if isinstance(i, n.Header)), None)
         clauses, headings, current = [], [], None
         for item in items:
@@ -666,6 +697,75 @@ class _Builder(Transformer):
 
     def against(self, meta, c):
         return self._part("against", meta, str(c[0]))
+
+    # -- amendments
+    def amendment(self, meta, c):
+        name, base, *items = c
+        found, _ = self._collect(items, "the amendment header")
+        return n.Amendment(
+            name=str(name), base=str(base), title=found.get("title"), issuer=found.get("issuer"),
+            document=found.get("document"), preamble=found.get("preamble"), issued=found.get("issued"),
+            published=found.get("published"), effective=found.get("effective"), changes=(),
+            path=self.path, span=self._tok_span(name),
+        )
+
+    def effective(self, meta, c):
+        return self._part("effective", meta, self._date(c[0]))
+
+    def _clause_ref(self, tok: Token) -> tuple[int, str]:
+        numeral = str(tok)[1:-1]
+        number = chinese_numeral(numeral)
+        if number is None:
+            raise _LiteralError(diag.make("clause-numeral", self._tok_span(tok), numeral=numeral))
+        return number, numeral
+
+    def change_constant(self, meta, c):
+        clause_tok, target, part, old, new = c
+        number, numeral = self._clause_ref(clause_tok)
+        return n.ChangeConstant(number, numeral, str(target), part, old, new, span=self._span(meta))
+
+    def constant_part(self, meta, c):
+        return str(c[0])
+
+    def percent_constant(self, meta, c):
+        return n.Percent(self._number(c[0]), str(c[0]), span=self._tok_span(c[0]))
+
+    def change_text(self, meta, c):
+        clause_tok, lang, old, new = c
+        number, numeral = self._clause_ref(clause_tok)
+        return n.ChangeText(number, numeral, lang, _unescape(str(old)), _unescape(str(new)), span=self._span(meta))
+
+    def text_lang(self, meta, c):
+        return str(c[0])
+
+    def change_period(self, meta, c):
+        return n.ChangePeriod(c[0].value, span=self._span(meta))
+
+    def replace_clause(self, meta, c):
+        return n.ReplaceClause(c[0], span=self._span(meta))
+
+    def add_clause(self, meta, c):
+        return n.AddClause(c[0], span=self._span(meta))
+
+    def repeal_clause(self, meta, c):
+        number, numeral = self._clause_ref(c[0])
+        return n.RepealClause(number, numeral, span=self._span(meta))
+
+    def _measure_in(self, meta, c):
+        name, clause_tok, kind, *items = c
+        number, numeral = self._clause_ref(clause_tok)
+        return number, numeral, self.measure(meta, [name, kind, *items])
+
+    def replace_measure(self, meta, c):
+        return n.ReplaceMeasure(*self._measure_in(meta, c), span=self._span(meta))
+
+    def add_measure(self, meta, c):
+        return n.AddMeasure(*self._measure_in(meta, c), span=self._span(meta))
+
+    def repeal_measure(self, meta, c):
+        name, clause_tok = c
+        number, numeral = self._clause_ref(clause_tok)
+        return n.RepealMeasure(number, numeral, str(name), span=self._span(meta))
 
     # -- expressions
     def or_expr(self, meta, c):

@@ -9,12 +9,11 @@ from pathlib import Path
 import attrs
 
 from dsl import diagnostics as diag
-from dsl.checks import check_file
 from dsl.parser import ParseResult
 
 from .runtime import BatchError
 
-__all__ = ["BatchError", "PolicyError", "Compiled", "compile_file", "load", "evaluate_batch"]
+__all__ = ["BatchError", "PolicyError", "Compiled", "compile_file", "compile_family", "load", "evaluate_batch"]
 
 
 class PolicyError(Exception):
@@ -32,21 +31,41 @@ class Compiled:
     policy_id: str
     python: str  # the module's source
     diagnostics: tuple[diag.Diagnostic, ...]  # warnings and notes
-    parsed: ParseResult
+    parsed: ParseResult  # the policy as issued
+    versions: tuple = ()  # `dsl.amend.Version`s, oldest first: the policy as issued, then as amended
 
 
-def compile_file(path: str | Path) -> Compiled:
-    """Parse, check and compile one policy file; raises PolicyError when it has errors."""
-    from compiler.python_gen import CompileError, compile_policy
+def compile_file(path: str | Path, amendment_dirs: tuple[str | Path, ...] = ()) -> Compiled:
+    """Parse, check and compile a policy with its amendments; raises PolicyError when any has errors.
 
-    parsed, found = check_file(path)
-    if parsed.policy is None or diag.has_errors(found):
-        raise PolicyError(found, parsed.source)
+    The amendments are the `.pol` files beside the policy (or in `amendment_dirs`) that declare
+    `amends` it; `path` may also be one of them, standing for the policy it amends.
+    """
+    from dsl.amend import load as load_family
+
+    return compile_family(load_family(path, amendment_dirs))
+
+
+def compile_family(family) -> Compiled:
+    """Compile a policy and its amendments as `dsl.amend.load` found and checked them."""
+    from compiler.python_gen import CompileError, compile_policy, compile_versions
+
+    failing = family.first_failing()
+    if failing is not None:
+        file, found = failing
+        raise PolicyError(found, family.sources.get(file, ""))
+    parsed = family.base
+    found = [d for file_found in family.diagnostics.values() for d in file_found]
     try:
-        python = compile_policy(parsed.policy)
+        if len(family.versions) > 1 or family.versions[0].amendments:
+            python = compile_versions(family.versions)
+        else:
+            python = compile_policy(parsed.policy)
     except CompileError as error:
-        raise PolicyError([*found, error.diagnostic], parsed.source) from None
-    return Compiled(parsed.policy.header.name, python, tuple(found), parsed)
+        span = error.diagnostic.span
+        file = span.file if span is not None and span.file in family.sources else family.base_path
+        raise PolicyError([*family.diagnostics.get(file, []), error.diagnostic], family.sources[file]) from None
+    return Compiled(parsed.policy.header.name, python, tuple(found), parsed, tuple(family.versions))
 
 
 _LOADED: dict[str, types.ModuleType] = {}

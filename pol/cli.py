@@ -10,21 +10,19 @@ import argparse
 import importlib
 import json
 import sys
-from decimal import Decimal
 from pathlib import Path
 
 from dsl import diagnostics as diag
 from dsl.checks import check_file
 
 from . import __version__
-from .api import PolicyError, compile_file, load_source
-from .runtime import BatchError
+from .api import PolicyError, compile_file
 
 EXIT_OK, EXIT_ERRORS, EXIT_USAGE = 0, 1, 2
 
 # Commands that live in modules of their own under pol/commands: each has
 # `register(subparsers)` adding its parser with `set_defaults(run=...)`.
-COMMAND_MODULES: tuple[str, ...] = ()
+COMMAND_MODULES: tuple[str, ...] = ("test", "docs", "diff", "eval", "fmt")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -56,19 +54,15 @@ def _parser() -> argparse.ArgumentParser:
     check.set_defaults(run=_check)
 
     comp = sub.add_parser("compile", help="compile policies into Python calculators",
-                          description="Write one Python module per policy into DIR, named after the policy id.")
+                          description="Write one module per policy into DIR, named after the policy id: "
+                                      "ID.py (--target python) or ID.mjs (--target js).")
     comp.add_argument("files", nargs="+", metavar="FILE", type=Path)
     comp.add_argument("-o", "--output", required=True, metavar="DIR", type=Path)
+    comp.add_argument("--target", choices=("python", "js"), default="python",
+                      help="python (default): the calculator `pol eval` and the API run; js: one ES module "
+                           "that evaluates batches in a browser or Node.js, with the same JSON")
     comp.set_defaults(run=_compile)
 
-    ev = sub.add_parser("eval", help="evaluate a batch of applicants",
-                        description="Evaluate a batch of applicants (JSON) against a policy.")
-    ev.add_argument("file", metavar="FILE", type=Path)
-    ev.add_argument("--facts", required=True, metavar="BATCH.json", type=Path,
-                    help="the batch: as_of, year, usd_cny_rate and the applicants (use - for standard input)")
-    ev.add_argument("--format", choices=("text", "json"), default="text")
-    ev.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons in text output")
-    ev.set_defaults(run=_eval)
 
     for name in COMMAND_MODULES:
         importlib.import_module(f"pol.commands.{name}").register(sub)
@@ -122,97 +116,25 @@ def _compile(args) -> int:
     for path in args.files:
         try:
             compiled = compile_file(path)
+            if args.target == "js":
+                from compiler.js_gen import javascript_of
+
+                source, suffix = javascript_of(compiled), ".mjs"
+            else:
+                source, suffix = compiled.python, ".py"
         except PolicyError as error:
             _report(error)
             status = EXIT_ERRORS
             continue
         try:
             args.output.mkdir(parents=True, exist_ok=True)
-            target = args.output / f"{compiled.policy_id}.py"
-            target.write_text(compiled.python, encoding="utf-8")
+            target = args.output / f"{compiled.policy_id}{suffix}"
+            target.write_text(source, encoding="utf-8")
         except OSError as error:
             print(f"error: cannot write to {args.output}: {error.strerror or error}", file=sys.stderr)
             return EXIT_ERRORS
         print(f"{path} -> {target}")
     return status
-
-
-# ---------------------------------------------------------------- eval
-
-
-def _eval(args) -> int:
-    try:
-        compiled = compile_file(args.file)
-    except PolicyError as error:
-        _report(error)
-        return EXIT_ERRORS
-    data = _read_batch(args.facts)
-    if isinstance(data, int):
-        return data
-    module = load_source(compiled.python, compiled.policy_id)
-    try:
-        result = module.evaluate_json(data)
-    except BatchError as error:
-        print(f"error: {args.facts}: {error}", file=sys.stderr)
-        return EXIT_ERRORS
-    if args.format == "json":
-        print(json.dumps(result, ensure_ascii=False, indent=2))
-    else:
-        print(render_text(result, args.lang))
-    return EXIT_OK
-
-
-def _reject_constant(name: str):
-    raise ValueError(f"{name} is not a number")
-
-
-def _read_batch(path: Path):
-    try:
-        text = sys.stdin.read() if str(path) == "-" else path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as error:
-        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
-        print(f"error: cannot read {path}: {reason}", file=sys.stderr)
-        return EXIT_USAGE if isinstance(error, FileNotFoundError) else EXIT_ERRORS
-    try:
-        return json.loads(text, parse_float=Decimal, parse_constant=_reject_constant)
-    except json.JSONDecodeError as error:
-        print(f"error: {path}:{error.lineno}:{error.colno}: malformed JSON: {error.msg}", file=sys.stderr)
-    except ValueError as error:
-        print(f"error: {path}: malformed JSON: {error}", file=sys.stderr)
-    except RecursionError:
-        print(f"error: {path}: malformed JSON: nested too deeply", file=sys.stderr)
-    return EXIT_ERRORS
-
-
-def render_text(result: dict, lang: str = "en") -> str:
-    """A readable table: one block per applicant, each award with its reasons."""
-    why = "why" if lang == "en" else "why_zh"
-    year = f" · award year {result['year']}" if result.get("year") is not None else ""
-    lines = [f"{result['policy']} · as of {result['as_of']}{year}", ""]
-    for applicant in result["applicants"]:
-        lines.append(f"{applicant['id']}  total {_money(applicant['total'])}")
-        if not applicant["awards"]:
-            lines.append("  no measure applies")
-        for award in applicant["awards"]:
-            share = f"city share {_money(award['city_share'])}" if award["city_share"] is not None else "settlement"
-            payee = award["payee"] if award["payee"] == "applicant" else f"county {award['payee_county']}"
-            lines.append(f"  {award['measure']:<6} {award['status']:<15} {_money(award['amount']):>16}  "
-                         f"to {payee}, {share}")
-            for reason in award[why][1:]:
-                lines.append(f"           {reason}")
-        lines.append("")
-    if result["pools"]:
-        lines.append("Pools")
-        for pool in result["pools"]:
-            lines.append(f"  {pool['measure']:<6} {pool['pool']:<16} used {_money(pool['used'])} "
-                         f"of {_money(pool['limit'])}")
-        lines.append("")
-    lines.append(f"Total paid: {_money(result['total'])}")
-    return "\n".join(lines)
-
-
-def _money(text: str) -> str:
-    return f"{Decimal(text):,.2f}"
 
 
 if __name__ == "__main__":

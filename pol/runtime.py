@@ -27,8 +27,29 @@ ZERO = Decimal(0)
 _ROUNDING = {"half_up": ROUND_HALF_UP, "half_even": ROUND_HALF_EVEN, "down": ROUND_DOWN, "up": ROUND_CEILING}
 
 
+# Stable codes for the ways a batch is refused: tools and policy tests (`expect refused B008`)
+# match the code, people read the message, which names the applicant and the fact.
+REFUSALS = {
+    "B001": "unknown-fact",
+    "B002": "wrong-type",
+    "B003": "out-of-range",
+    "B004": "unknown-value",
+    "B005": "missing-fact",
+    "B006": "needed-fact",
+    "B007": "duplicate-id",
+    "B008": "outside-period",
+    "B009": "missing-rate",
+    "B010": "not-a-batch",
+}
+
+
 class BatchError(Exception):
-    """A batch refused whole: the message names the applicant and the fact."""
+    """A batch refused whole: the message names the applicant and the fact; `code` is a key of REFUSALS."""
+
+    def __init__(self, message: str, code: str | None = None):
+        # One printable line whatever the batch held: line separators, controls, lone surrogates escaped.
+        super().__init__("".join(c if c.isprintable() else ascii(c)[1:-1] for c in message))
+        self.code = code
 
 
 class _Needed(Exception):
@@ -114,6 +135,9 @@ class PolicySpec:
     exclusives: tuple[ExclusiveSpec, ...]
     jurisdiction: str | None
     batch_defaults: Callable  # (dict) -> None, fills defaults in place
+    # An amended policy's SPEC: every version, each a PolicySpec of its own. `read_batch` and
+    # `evaluate` then use the version in force on the batch's as_of (`with_versions`).
+    versions: tuple["VersionSpec", ...] = ()
 
 
 # ---------------------------------------------------------------- explanations
@@ -334,74 +358,83 @@ class _Reader:
         kind = fact.kind
         if kind == "bool":
             if not isinstance(raw, bool):
-                raise BatchError(f"{where}: expected true or false, got {_show(raw)}")
+                raise BatchError(f"{where}: expected true or false, got {_show(raw)}", "B002")
             return raw
         if kind in ("integer", "year"):
             value = self._number(raw, where, "a whole number")
             if value != value.to_integral_value():
-                raise BatchError(f"{where}: expected a whole number, got {_show(raw)}")
+                raise BatchError(f"{where}: expected a whole number, got {_show(raw)}", "B002")
             if value < 0:
-                raise BatchError(f"{where}: must not be negative, got {_show(raw)}")
+                raise BatchError(f"{where}: must not be negative, got {_show(raw)}", "B003")
             return int(value)
         if kind in ("decimal", "money", "area", "rate"):
             value = self._number(raw, where, "a number")
             if value < 0:
-                raise BatchError(f"{where}: must not be negative, got {_show(raw)}")
+                raise BatchError(f"{where}: must not be negative, got {_show(raw)}", "B003")
             if kind == "rate" and value == 0:
-                raise BatchError(f"{where}: an exchange rate must be above zero")
-            return value
+                raise BatchError(f"{where}: an exchange rate must be above zero", "B003")
+            return value.copy_abs() if value.is_zero() else value  # -0 is 0
         if kind == "date":
             return _date(raw, where)
         if kind in ("text", "identifier"):
-            if not isinstance(raw, str) or not raw.strip():
-                raise BatchError(f"{where}: expected non-empty text, got {_show(raw)}")
+            if not isinstance(raw, str) or not raw.strip() or not _unicode(raw):
+                raise BatchError(f"{where}: expected non-empty text, got {_show(raw)}", "B002")
             return raw
         if kind == "enum":
             return self._code(fact.enum, raw, where)
         if kind == "count_map":
             if not isinstance(raw, dict):
-                raise BatchError(f"{where}: expected an object of {fact.enum} codes to counts, got {_show(raw)}")
+                raise BatchError(f"{where}: expected an object of {fact.enum} codes to counts, got {_show(raw)}", "B002")
             out = {}
             for key, count in raw.items():
                 code = self._code(fact.enum, key, f"{where}: key {key!r}")
                 out[code] = self.value(FactSpec(fact.name, "integer", fact.scope), count, f"{where}[{key!r}]")
             return out
-        raise BatchError(f"{where}: facts of kind {kind} cannot be read")
+        raise BatchError(f"{where}: facts of kind {kind} cannot be read", "B002")
 
     def _number(self, raw, where: str, expected: str) -> Decimal:
         if isinstance(raw, bool) or not isinstance(raw, (int, float, str, Decimal)):
-            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}")
+            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}", "B002")
         if isinstance(raw, float):
             if not math.isfinite(raw):
-                raise BatchError(f"{where}: expected {expected}, got {_show(raw)}")
+                raise BatchError(f"{where}: expected {expected}, got {_show(raw)}", "B002")
             text = repr(raw)
         else:
             text = str(raw)
         if isinstance(raw, str) and not _DECIMAL_TEXT.fullmatch(text):
-            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}")
+            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}", "B002")
         try:
             value = Decimal(text)
         except InvalidOperation:
-            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}") from None
+            raise BatchError(f"{where}: expected {expected}, got {_show(raw)}", "B002") from None
         if not value.is_finite() or value.adjusted() >= _MAX_DIGITS:
-            raise BatchError(f"{where}: {_show(raw)} is too large")
+            raise BatchError(f"{where}: {_show(raw)} is too large", "B003")
         if len(value.as_tuple().digits) > _MAX_SIGNIFICANT:
-            raise BatchError(f"{where}: {_show(raw)} has more than {_MAX_SIGNIFICANT} significant digits")
+            raise BatchError(f"{where}: {_show(raw)} has more than {_MAX_SIGNIFICANT} significant digits", "B003")
         return value
 
     def _code(self, enum: str, raw, where: str) -> str:
         if isinstance(raw, bool) or not isinstance(raw, (str, int)):
-            raise BatchError(f"{where}: expected one of {_choices(self.enum_codes[enum])}, got {_show(raw)}")
+            raise BatchError(f"{where}: expected one of {_choices(self.enum_codes[enum])}, got {_show(raw)}", "B002")
         code = str(raw)
         if code not in self.enum_codes[enum]:
             hint = _did_you_mean(code, self.enum_codes[enum])
             raise BatchError(f"{where}: unknown {enum} {_show(raw)}; expected one of "
-                             f"{_choices(self.enum_codes[enum])}{hint}")
+                             f"{_choices(self.enum_codes[enum])}{hint}", "B004")
         return code
 
 
+def _unicode(text: str) -> bool:
+    """Text that can be written out: no lone surrogate (JSON's "\\ud800")."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 def _show(raw) -> str:
-    text = json.dumps(raw, ensure_ascii=False) if not isinstance(raw, Decimal) else str(raw)
+    text = json.dumps(raw, ensure_ascii=False, default=str) if not isinstance(raw, Decimal) else str(raw)
     return text if len(text) <= 40 else text[:37] + "..."
 
 
@@ -416,58 +449,61 @@ def _did_you_mean(name: str, candidates) -> str:
 
 def _date(raw, where: str) -> datetime.date:
     if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-        raise BatchError(f"{where}: expected a date YYYY-MM-DD, got {_show(raw)}")
+        raise BatchError(f"{where}: expected a date YYYY-MM-DD, got {_show(raw)}", "B002")
     try:
         return datetime.date.fromisoformat(raw)
     except ValueError:
-        raise BatchError(f"{where}: {_show(raw)} is not a day in the calendar") from None
+        raise BatchError(f"{where}: {_show(raw)} is not a day in the calendar", "B002") from None
 
 
 def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     """Check a whole batch and build its typed objects, or refuse it with one message."""
+    if spec.versions:
+        version = _version_for(spec.versions, data)
+        spec, batch_cls, applicant_cls = version.spec, version.batch_cls, version.applicant_cls
     if not isinstance(data, dict):
-        raise BatchError("the batch must be a JSON object with `as_of` and `applicants`")
+        raise BatchError("the batch must be a JSON object with `as_of` and `applicants`", "B010")
     reader = _Reader(spec)
     batch_facts = {f.name: f for f in spec.facts if f.scope == "batch"}
     applicant_facts = {f.name: f for f in spec.facts if f.scope == "applicant"}
     for key in data:
         if key != "applicants" and key not in batch_facts:
             hint = _did_you_mean(key, list(batch_facts) + ["applicants"])
-            raise BatchError(f"batch: unknown fact `{key}`{hint}")
+            raise BatchError(f"batch: unknown fact `{key}`{hint}", "B001")
     values = {name: reader.value(f, data.get(name), f"batch: fact `{name}`") for name, f in batch_facts.items()}
     for name, f in batch_facts.items():
         if f.required and values[name] is None:
-            raise BatchError(f"batch: fact `{name}` ({f.label_en}) is required")
+            raise BatchError(f"batch: fact `{name}` ({f.label_en}) is required", "B005")
     as_of = values.get("as_of")
     if as_of is not None and not spec.period_start <= as_of <= spec.period_end:
         raise BatchError(f"batch: as_of {as_of} is outside the period in effect of {spec.id}, "
-                         f"{spec.period_start} to {spec.period_end}")
+                         f"{spec.period_start} to {spec.period_end}", "B008")
     spec.batch_defaults(values)
     raw_applicants = data.get("applicants")
     if not isinstance(raw_applicants, list):
-        raise BatchError("batch: `applicants` must be a list of applicants")
+        raise BatchError("batch: `applicants` must be a list of applicants", "B010")
     applicants, seen = [], {}
     for index, raw in enumerate(raw_applicants, start=1):
         label = f"applicant #{index}"
         if not isinstance(raw, dict):
-            raise BatchError(f"{label}: expected an object of facts, got {_show(raw)}")
+            raise BatchError(f"{label}: expected an object of facts, got {_show(raw)}", "B010")
         ident = raw.get("id")
         if ident is None:
-            raise BatchError(f"{label}: fact `id` is missing")
-        if not isinstance(ident, str) or not ident.strip():
-            raise BatchError(f"{label}: fact `id` must be non-empty text, got {_show(ident)}")
+            raise BatchError(f"{label}: fact `id` is missing", "B005")
+        if not isinstance(ident, str) or not ident.strip() or not _unicode(ident):
+            raise BatchError(f"{label}: fact `id` must be non-empty text, got {_show(ident)}", "B002")
         label = f"applicant {_show(ident)}"
         if ident in seen:
-            raise BatchError(f"{label}: duplicate id (also applicant #{seen[ident]})")
+            raise BatchError(f"{label}: duplicate id (also applicant #{seen[ident]})", "B007")
         seen[ident] = index
         facts = {}
         for key, value in raw.items():
             if key not in applicant_facts:
-                raise BatchError(f"{label}: unknown fact `{key}`{_did_you_mean(key, applicant_facts)}")
+                raise BatchError(f"{label}: unknown fact `{key}`{_did_you_mean(key, applicant_facts)}", "B001")
             facts[key] = reader.value(applicant_facts[key], value, f"{label}: fact `{key}`")
         for name, f in applicant_facts.items():
             if f.required and facts.get(name) is None:
-                raise BatchError(f"{label}: fact `{name}` ({f.label_en}) is required")
+                raise BatchError(f"{label}: fact `{name}` ({f.label_en}) is required", "B005")
         applicants.append(applicant_cls(**facts))
     _require_rates(spec, values, applicants)
     return batch_cls(**values), applicants
@@ -483,7 +519,7 @@ def _require_rates(spec: PolicySpec, values: dict, applicants: list) -> None:
             for name in foreign:
                 if getattr(applicant, name) is not None:
                     raise BatchError(f"batch: fact `{rate.name}` ({rate.label_en}) is required because "
-                                     f"applicant {_show(applicant.id)} gives `{name}` in {rate.enum}")
+                                     f"applicant {_show(applicant.id)} gives `{name}` in {rate.enum}", "B009")
 
 
 # ---------------------------------------------------------------- evaluating a batch
@@ -528,7 +564,7 @@ class ApplicantResult:
 
     @property
     def total(self) -> Decimal:
-        return sum((a.amount for a in self.awards), ZERO)
+        return _exact_sum(a.amount for a in self.awards)
 
     def to_json(self) -> dict:
         return {"id": self.id, "awards": [a.to_json() for a in self.awards], "total": _money_text(self.total)}
@@ -561,8 +597,14 @@ class BatchResult:
             "year": self.year,
             "applicants": [a.to_json() for a in self.applicants],
             "pools": [p.to_json() for p in self.pools],
-            "total": _money_text(sum((a.total for a in self.applicants), ZERO)),
+            "total": _money_text(_exact_sum(a.total for a in self.applicants)),
         }
+
+
+def _exact_sum(values) -> Decimal:
+    with localcontext() as decimal_context:
+        decimal_context.prec = _PRECISION
+        return sum(values, ZERO)
 
 
 def _money_text(value: Decimal) -> str:
@@ -616,6 +658,9 @@ def evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None
     `observe(measure_spec, applicant, assessment)`, when given, sees every assessment,
     including those of measures not worth listing for the applicant (coverage uses it).
     """
+    if spec.versions:
+        as_of = getattr(batch, "as_of", None)
+        spec = version_on(spec.versions, as_of).spec if as_of is not None else spec.versions[0].spec
     with localcontext() as decimal_context:
         decimal_context.prec = _PRECISION
         return _evaluate(spec, batch, applicants, observe)
@@ -638,8 +683,8 @@ def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | Non
             except _Needed as missing:
                 raise BatchError(
                     f"applicant {_show(applicant.id)}: fact `{missing.fact}` is needed by {measure.name} "
-                    f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given"
-                ) from None
+                    f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given",
+                    "B006") from None
             if observe is not None:
                 observe(measure, applicant, found)
             if not found.eligible and not any(getattr(applicant, f) is not None for f in measure.relevant):
@@ -652,9 +697,10 @@ def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | Non
     for group in spec.exclusives:
         _exclusive(group, spec, results, applicants)
     pools = [_fund(pool, spec, by_measure, applicants, ctx) for pool in spec.pools]
+    by_name = {m.name: m for m in spec.measures}
     for result in results:
         for award in result.awards:
-            _share(spec, award)
+            _share(spec, by_name[award.measure], award)
     as_of = getattr(batch, "as_of", None)
     return BatchResult(spec.id, as_of, getattr(batch, "year", None), results, [p for ps in pools for p in ps])
 
@@ -672,9 +718,8 @@ def _award(spec: PolicySpec, measure: MeasureSpec, applicant, found: Assessment)
     )
 
 
-def _share(spec: PolicySpec, award: Award) -> None:
+def _share(spec: PolicySpec, measure: MeasureSpec, award: Award) -> None:
     """The burden split of a paid amount; None where the fiscal system settles it."""
-    measure = next(m for m in spec.measures if m.name == award.measure)
     if measure.city_percent is None:
         return
     city = (award.amount * measure.city_percent / 100).quantize(spec.quantum, rounding=_ROUNDING[spec.rounding])
@@ -739,3 +784,43 @@ def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: C
 def evaluate_json(spec: PolicySpec, data, batch_cls, applicant_cls) -> dict:
     batch, applicants = read_batch(spec, data, batch_cls, applicant_cls)
     return evaluate(spec, batch, applicants).to_json()
+
+
+# ---------------------------------------------------------------- versions of an amended policy
+
+
+@frozen
+class VersionSpec:
+    """One version of an amended policy: in force from `effective`, with the amendments it includes."""
+
+    effective: datetime.date
+    spec: PolicySpec
+    batch_cls: type
+    applicant_cls: type
+    amendments: tuple[str, ...] = ()
+
+
+def version_on(versions: tuple[VersionSpec, ...], day: datetime.date) -> VersionSpec:
+    """The version in force on `day`; before the first, the first, which refuses such a day."""
+    chosen = versions[0]
+    for version in versions:
+        if version.effective <= day:
+            chosen = version
+    return chosen
+
+
+def _version_for(versions: tuple[VersionSpec, ...], data) -> VersionSpec:
+    """The version a batch is read with: the one in force on its `as_of`. When `as_of` is missing
+    or not a date, the first version reads the batch and refuses it as a policy without amendments would."""
+    raw = data.get("as_of") if isinstance(data, dict) else None
+    if isinstance(raw, str) and re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+        try:
+            return version_on(versions, datetime.date.fromisoformat(raw))
+        except ValueError:
+            pass
+    return versions[0]
+
+
+def with_versions(latest: PolicySpec, versions: tuple[VersionSpec, ...]) -> PolicySpec:
+    """The SPEC of an amended policy: the version in force last, knowing every version."""
+    return attrs.evolve(latest, versions=versions)

@@ -41,6 +41,12 @@ HOSTILE = [
     "\u2028 line separator \u2029 paragraph separator \x85",
     "{__import__('os').system('touch /tmp/pol-pwned')}",
     "</script><script>alert(1)</script>",
+    "\u0085 next line \u000b vertical tab \u000c form feed",
+    "\ufeff byte order mark \u200b zero width \u202e right-to-left override",
+    "nul \x00 and escape \x1b[31m",
+    "\\u2028 written as an escape, \\x00 too",
+    "'''); import os; ('''",
+    "]]></x><!-- --> <![CDATA[ &amp; &#x3c;",
 ]
 
 
@@ -109,3 +115,43 @@ def test_generated_source_is_readable_python():
     assert "def measure_M7(a, b, ctx):" in source
     assert "Source: baotou_2022.pol:" in source
     compile(source, "baotou_2022.py", "exec")
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_strings_leave_the_module_importing_only_the_runtime(tmp_path, hostile):
+    escaped = _pol_string(hostile)
+    compiled = _compile(tmp_path, policy_text(title_en=escaped, text_en=escaped, clause_title_en=escaped))
+    tree = ast.parse(compiled.python)
+    imports = [node for node in ast.walk(tree) if isinstance(node, (ast.Import, ast.ImportFrom))]
+    assert [(i.module, [a.name for a in i.names]) for i in imports] == [("pol", ["runtime"])]
+    # Every bare name called is the module's own; everything else goes through `_rt`.
+    own = {node.name for node in tree.body if isinstance(node, (ast.FunctionDef, ast.ClassDef))}
+    called = {node.func.id for node in ast.walk(tree) if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)}
+    assert called <= own, called - own
+
+
+# Names that look like ASCII but are not: Cyrillic і, е, о, М and Greek ο.
+HOMOGLYPHS = [
+    ("livestream_rooms", "l\u0456vestream_rooms"),  # a fact
+    ("M7 reward", "\u041c7 reward"),  # a measure
+    ("when livestream_rooms", "wh\u0435n livestream_rooms"),  # a keyword
+    ("policy {policy_id}", "p\u043elicy {policy_id}"),
+    ("county: county", "c\u03bfunty: county"),
+    ("id: identifier", "\u0456d: identifier"),
+]
+
+
+@pytest.mark.parametrize("ascii_name, lookalike", HOMOGLYPHS, ids=[h[0] for h in HOMOGLYPHS])
+def test_homoglyph_names_are_refused_by_the_parser(tmp_path, ascii_name, lookalike):
+    from .policy_text import DEFAULTS, MINIMAL
+
+    template = MINIMAL.replace(ascii_name, lookalike, 1)
+    assert template != MINIMAL
+    with pytest.raises(PolicyError) as caught:
+        _compile(tmp_path, template.format(**DEFAULTS))
+    errors = [d for d in caught.value.diagnostics if d.severity == "error"]
+    assert len(errors) == 1 and errors[0].code in ("P002", "P003"), errors
+    line = template.format(**DEFAULTS).splitlines()[errors[0].span.line - 1]
+    assert lookalike.format(**DEFAULTS) in line  # it points at the line of the lookalike
+    if errors[0].code == "P003":  # the unexpected character itself
+        assert repr(next(c for c in lookalike if ord(c) > 127)) in errors[0].message
