@@ -117,7 +117,9 @@ class Describer:
                     legal = f" ({words})" if not words.isascii() else ""
                     return f"{self.value(left, lang)} {_EN_OPS[op]} {self.value(right, lang)}{legal}"
                 zh_op = words if not words.isascii() else _ZH_OPS[op]
-                return f"{self.value(left, lang)}{zh_op}{self.value(right, lang)}"
+                # 达到…及以上: the words stand around the number, as the law writes them.
+                before, _, after = zh_op.partition("…")
+                return f"{self.value(left, lang)}{before}{self.value(right, lang)}{after}"
             case n.Within(operand=op, window=window):
                 if window is None:
                     return (f"{self.value(op, lang)} within the period in effect" if en

@@ -67,6 +67,12 @@ def calculator(source: str, path: str) -> str:
 
 
 @pytest.mark.parametrize("path", FILES, ids=_id)
+def test_the_repository_keeps_its_own_layout(path):
+    """What `pol fmt --check` asks of a policy repository, this one does first."""
+    assert not format_text(path.read_text(encoding="utf-8"), str(path)).changed
+
+
+@pytest.mark.parametrize("path", FILES, ids=_id)
 def test_formatting_twice_changes_nothing(path):
     once = format_text(path.read_text(encoding="utf-8"), str(path))
     assert not format_text(once.text, str(path)).changed
