@@ -116,8 +116,11 @@ class _VectorModule(pg._Module):
                     start, end = w.start, w.end
                 return _call(_vr("within"), self.cvalue(op), self.cvalue(n.DateLiteral(start)),
                              self.cvalue(n.DateLiteral(end)))
+            case n.IsGiven(operand=n.Ref(name=name) as op):
+                # The fact itself, as python_gen tests it: a number read as a condition value is never absent.
+                self._check_ref(name, op.span)
+                return _call(_vr("given"), self.fact_ref(name, op.span))
             case n.IsGiven(operand=op):
-                # Like python_gen: the operand as a condition value (a number is never absent there).
                 return _call(_vr("given"), self.cvalue(op))
             case n.RankedIn(ranking=name):
                 return _c("ranked", _const(name))

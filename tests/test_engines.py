@@ -230,3 +230,21 @@ def test_shuffled_populations_keep_per_applicant_results(baotou, tmp_path):
     pooled = {"M6", "M8"}
     by_id = {x["id"]: [w for w in x["awards"] if w["measure"] not in pooled] for x in a["applicants"]}
     assert all(by_id[x["id"]] == [w for w in x["awards"] if w["measure"] not in pooled] for x in b["applicants"])
+
+
+def test_is_given_on_a_number_agrees(tmp_path):
+    """`sales is given` tests the fact itself in both engines, not its value read as 0."""
+    from tests.policy_text import policy_text
+
+    policy = tmp_path / "given.pol"
+    policy.write_text(policy_text().replace("when livestream_rooms 不少于 5 and sales 达到 2000万元",
+                                            "when sales is given"), encoding="utf-8")
+    engines = Engines(policy)
+    text = json.dumps({"as_of": "2023-01-01", "applicants": [
+        {"id": "given", "county": "kundulun", "sales": "0"},
+        {"id": "absent", "county": "kundulun", "livestream_rooms": 6}]})
+    scalar = without_reasons(engines.run(text, "scalar", tmp_path))
+    vector = engines.run(text, "vector", tmp_path)
+    assert vector == scalar
+    statuses = {a["id"]: [w["status"] for w in a["awards"]] for a in scalar["applicants"]}
+    assert statuses == {"given": ["granted"], "absent": []}
