@@ -303,6 +303,11 @@ class _Module:
         title = measure.title.en if measure.title and measure.title.en else measure.name
         doc = f"({clause.numeral}) {title}.\n\n    Source: {self.source_of(measure.span)}\n    "
         self.body.append(self._function(fname, ["a", "b", "ctx"], [ast.Expr(_const(doc)), *body], measure.span))
+        test = self.condition(measure.condition) if measure.condition is not None else _const(True)
+        self.body.append(self._function(
+            "screen_" + measure.name, ["a", "b", "ctx"],
+            [ast.Expr(_const(f"Whether the conditions of {measure.name} hold, without explaining why.")),
+             ast.Return(test)], measure.span))
         return fname
 
     def shown(self, cond) -> ast.expr | None:
@@ -406,7 +411,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
             assess=_name(fname), relevant=_tuple(_const(f) for f in own), payee=_const(msr.payee or "applicant"),
             city_percent=_const(None) if _percent(msr.burden or default_burden) is None
             else m.constant(_percent(msr.burden or default_burden)),
-            source=_const(m.source_of(msr.span))))
+            source=_const(m.source_of(msr.span)), screen=_name("screen_" + msr.name)))
     pools = []
     for clause, pool in policy.all_pools():
         title = pool.title or n.Bilingual(pool.name, pool.name)

@@ -86,6 +86,9 @@ class MeasureSpec:
     payee: str  # applicant or county
     city_percent: Decimal | None  # None: settled through the fiscal system, no split
     source: str
+    # The conditions alone, without the explanation: most applicants concern few measures,
+    # and an assessment that will not be reported need not be explained.
+    screen: Callable | None = None  # (applicant, batch, context) -> bool
 
 
 @frozen
@@ -678,6 +681,10 @@ def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | Non
     for index, applicant in enumerate(applicants):
         awards = []
         for measure in spec.measures:
+            relevant = any(getattr(applicant, f) is not None for f in measure.relevant)
+            if not relevant and observe is None and measure.screen is not None \
+                    and not measure.screen(applicant, batch, ctx):
+                continue  # not eligible and not worth reporting: the same outcome as assessing it
             try:
                 found: Assessment = measure.assess(applicant, batch, ctx)
             except _Needed as missing:
@@ -687,7 +694,7 @@ def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | Non
                     "B006") from None
             if observe is not None:
                 observe(measure, applicant, found)
-            if not found.eligible and not any(getattr(applicant, f) is not None for f in measure.relevant):
+            if not found.eligible and not relevant:
                 continue
             award = _award(spec, measure, applicant, found)
             awards.append(award)
