@@ -28,6 +28,7 @@ import markupsafe
 from dsl import nodes as n
 from dsl.parser import chinese_numeral
 
+from . import calculator_page
 from .describe import Describer, date_words, money, quantity
 
 LANGS = ("zh", "en")
@@ -47,6 +48,15 @@ class WorkedExample:
     description_en: str | None
     batch: dict
     result: dict
+
+
+@attrs.frozen
+class Calculator:
+    """What the calculator page evaluates with: the policy's ES module (`pol compile --target js`)
+    and the policy of each of its versions, oldest first (the policy as issued, then as amended)."""
+
+    module: str
+    versions: tuple[n.Policy, ...]
 
 
 @attrs.frozen
@@ -247,6 +257,48 @@ WORDS: dict[str, dict[str, str]] = {
         "clause_ref": "第{numeral}条",
         "no_measure": "本条不直接给予资金。",
         "county_fallback": "旗县区",
+        "calculator": "计算器",
+        "calc_intro": "填写与本企业有关的情况,即可看到能获得哪些奖补、金额多少,以及不能获得的原因。"
+            "计算在您的浏览器中完成,所填内容不会发送到任何地方;结果与 `pol eval` 对同一批次的计算结果一致。",
+        "calc_city_wide": "资金总额和排名取决于全市的全部申请:涉及它们的措施标注“以全市预算为准”或“以全市排名为准”,"
+            "此处只按本企业一家申请计算。",
+        "calc_batch": "评估日期",
+        "calc_applicant": "本企业的情况",
+        "calc_applicant_intro": "按措施分组:展开并填写与本企业有关的部分即可。多项措施共用的事实只出现一次,在第一项措施之下。",
+        "calc_general": "通用事实",
+        "calc_other": "其他事实",
+        "calc_as_of_help": "默认为今天;今天不在有效期内时,取有效期内离今天最近的一天。须在有效期内({period}),"
+            "按该日施行的政策版本计算。",
+        "calc_default": "默认:{default}",
+        "calc_rate_help": "填写{facts}时必填",
+        "calc_used_by": "用于:{measures}",
+        "calc_against": "用于{group}的比较({measures})",
+        "calc_in_amount": "用于计算金额",
+        "calc_ranking_key": "用于排名:{ranking}",
+        "calc_ranking_among": "参与排名({ranking})的条件:{condition}",
+        "calc_pool_note": "以全市预算为准:由{pool}支付,此处只按本企业一家申请计算。",
+        "calc_ranking_note": "以全市排名为准({ranking}):此处只有本企业一家参与排名,满足参与排名的条件即视为位列前{top}名。",
+        "calc_noscript": "计算器需要启用 JavaScript。",
+        "calc_reset": "清空",
+        "calc_results": "计算结果",
+        "calc_waiting": "填写评估日期和本企业的情况后,结果显示在这里。",
+        "calc_measures": "措施与条款",
+        "calc_measures_intro": "计算器评估的措施,各链接到其条款:",
+        "calc_no_page": "本条由修订增加,尚无条款页面",
+        "calc_none": "—",
+        "calc_cannot": "无法计算:",
+        "calc_no_award": "所填情况不涉及任何措施。",
+        "calc_not_assessed": "未评估(未填写其所需情况)",
+        "calc_computed": "计算金额",
+        "calc_caps": "适用的上限",
+        "calc_first_failed": "未满足的第一项条件",
+        "calc_why": "计算过程",
+        "calc_award_year": "奖励年度",
+        "calc_version": "按{effective}起施行的版本计算",
+        "calc_amended": "(含修订:{amendments})",
+        "calc_batch_json": "批次 JSON(可交给 pol eval 计算)",
+        "calc_money": "{amount}元",
+        "calc_county_share": "旗县区负担",
     },
     "en": {
         "colon": ": ",
@@ -389,6 +441,54 @@ WORDS: dict[str, dict[str, str]] = {
         "clause_ref": "clause ({number})",
         "no_measure": "This clause pays no money by itself.",
         "county_fallback": "county",
+        "calculator": "Calculator",
+        "calc_intro": "Fill in what concerns your enterprise to see which awards it qualifies for, how much,"
+            " and why not more. Everything is computed in your browser and nothing you type is sent anywhere;"
+            " the results are those of `pol eval` for the same batch.",
+        "calc_city_wide": "Pools and rankings depend on every application in the city: the measures that use them are"
+            " marked \"subject to the city-wide budget\" or \"subject to the city-wide ranking\", and are computed"
+            " here as if yours were the only application.",
+        "calc_batch": "Evaluation date",
+        "calc_applicant": "Your enterprise",
+        "calc_applicant_intro": "Grouped by measure: open and fill in only the groups that concern your enterprise."
+            " A fact several measures use appears once, under the first of them.",
+        "calc_general": "General facts",
+        "calc_other": "Other facts",
+        "calc_as_of_help": "Today by default, or the day of the period in effect nearest to today when today is"
+            " outside it. It must be within the period in effect ({period}); the version of the policy in force"
+            " on that day applies.",
+        "calc_default": "default: {default}",
+        "calc_rate_help": "required when {facts} is given",
+        "calc_used_by": "used by {measures}",
+        "calc_against": "compared under “{group}” ({measures})",
+        "calc_in_amount": "used to compute the amount",
+        "calc_ranking_key": "ranks the applicants: {ranking}",
+        "calc_ranking_among": "to take part in the ranking ({ranking}): {condition}",
+        "calc_pool_note": "Subject to the city-wide budget: paid from the {pool}; computed here as if yours were the"
+            " only application.",
+        "calc_ranking_note": "Subject to the city-wide ranking ({ranking}): here yours is the only application, so it"
+            " counts as within the top {top} whenever it takes part in the ranking.",
+        "calc_noscript": "The calculator needs JavaScript.",
+        "calc_reset": "Clear",
+        "calc_results": "Results",
+        "calc_waiting": "Results appear here once the evaluation date and your enterprise's facts are filled in.",
+        "calc_measures": "Measures and their clauses",
+        "calc_measures_intro": "The measures the calculator evaluates, each linked to its clause:",
+        "calc_no_page": "added by an amendment; no clause page yet",
+        "calc_none": "—",
+        "calc_cannot": "Cannot calculate: ",
+        "calc_no_award": "No measure concerns the facts given.",
+        "calc_not_assessed": "Not assessed (none of their facts given)",
+        "calc_computed": "computed",
+        "calc_caps": "Caps that applied",
+        "calc_first_failed": "First condition not met",
+        "calc_why": "Why",
+        "calc_award_year": "award year",
+        "calc_version": "under the version in force from {effective}",
+        "calc_amended": " (amended by {amendments})",
+        "calc_batch_json": "The batch as JSON (for pol eval)",
+        "calc_money": "{amount} yuan",
+        "calc_county_share": "county share",
     },
 }
 
@@ -397,16 +497,21 @@ WORDS: dict[str, dict[str, str]] = {
 
 
 def render_policy(policy: n.Policy, examples: Iterable[WorkedExample] = (),
-                  langs: Iterable[str] = LANGS) -> list[Page]:
+                  langs: Iterable[str] = LANGS, calculator: Calculator | None = None) -> list[Page]:
     """Every page of one policy, in each language: `<policy id>/<page>.<lang>.md`.
 
     The examples page is written only when there are examples. Amendments are not
-    shown yet: the pages describe the policy as issued.
+    shown yet: the pages describe the policy as issued, except the calculator page,
+    which evaluates with `calculator` (by default the policy as issued alone).
     """
     examples = tuple(examples)
+    if calculator is None:
+        from .js_gen import compile_policy_js
+
+        calculator = Calculator(compile_policy_js(policy), (policy,))
     pages = []
     for lang in langs:
-        pages.extend(_PolicyPages(policy, lang, examples).pages())
+        pages.extend(_PolicyPages(policy, lang, examples, calculator).pages())
     return pages
 
 
@@ -465,24 +570,29 @@ def _environment() -> jinja2.Environment:
     return _ENVIRONMENT
 
 
-def _render(template: str, context: dict, nav_title: str | None = None) -> str:
-    """A page; `nav_title`, a short title for the site's navigation, goes in YAML front matter."""
+def _render(template: str, context: dict, nav_title: str | None = None, hide: tuple[str, ...] = ()) -> str:
+    """A page; `nav_title`, a short title for the site's navigation, goes in YAML front matter, with
+    the parts of the theme's layout to `hide` (Material's `hide: [toc]`)."""
     text = _environment().get_template(template).render(context)
     text = re.sub(r"\n{3,}", "\n\n", text).strip("\n") + "\n"
     if nav_title:
         # a JSON string is a YAML string, whatever characters the title holds
-        text = f"---\ntitle: {json.dumps(nav_title, ensure_ascii=False)}\n---\n\n" + text
+        front = f"title: {json.dumps(nav_title, ensure_ascii=False)}\n"
+        if hide:
+            front += f"hide: {json.dumps(list(hide))}\n"
+        text = f"---\n{front}---\n\n" + text
     return text
 
 
 class _PolicyPages:
     """The pages of one policy in one language."""
 
-    def __init__(self, policy: n.Policy, lang: str, examples: tuple[WorkedExample, ...]):
+    def __init__(self, policy: n.Policy, lang: str, examples: tuple[WorkedExample, ...], calculator: Calculator):
         self.policy = policy
         self.lang = lang
         self.en = lang == "en"
         self.examples = examples
+        self.calculator = calculator
         self.describe = Describer(policy)
         self.header = policy.header
         self.measure_clause = {m.name: c for c, m in policy.all_measures()}
@@ -690,12 +800,15 @@ class _PolicyPages:
         if self.examples:
             pages.append(Page(base + self.file("examples"),
                               _render("examples.md.j2", self.worked_examples(), self.w("examples"))))
+        pages.append(Page(base + self.file("calculator"),
+                          _render("calculator.md.j2", self.calculator_page(), self.w("calculator"), hide=("toc",))))
         return pages
 
     def common(self) -> dict:
         links = [link(self.w("overview"), self.file("index")), link(self.w("form"), self.file("form"))]
         if self.examples:
             links.append(link(self.w("examples"), self.file("examples")))
+        links.append(link(self.w("calculator"), self.file("calculator")))
         return {"t": WORDS[self.lang], "lang": self.lang, "links": Markdown(" · ".join(links)),
                 "policy_title": self.text(self.header.title) or self.header.name}
 
@@ -913,6 +1026,35 @@ class _PolicyPages:
                  for e in self.policy.enumerations]
         return {**self.common(), "batch": [row(f) for f in self.policy.facts if f.scope == "batch"],
                 "applicant": [row(f) for f in self.policy.facts if f.scope == "applicant"], "enums": enums}
+
+    # ------------------------------------------------------------ the calculator
+
+    # The words the page script shows, beside its own `calc_*` words.
+    _SCRIPT_WORDS = ("colon", "total", "payee", "city_share", "payee_applicant", "payee_county", "county_fallback",
+                     "clause_ref", "granted", "not_eligible", "superseded", "pool_reduced", "pool_exhausted")
+
+    def calculator_page(self) -> dict:
+        form = calculator_page.build_form(self.calculator.versions, self.lang, WORDS[self.lang], self.fact_unit)
+        words = {k: v for k, v in WORDS[self.lang].items() if k.startswith("calc_") or k in self._SCRIPT_WORDS}
+        context = {"t": WORDS[self.lang], "lang": self.lang, "policy_id": self.header.name}
+        pages = {c.number: c for c in self.policy.clauses}  # the clauses that have a page
+        measures = []
+        for group in form.groups:
+            for m in group.measures:
+                clause = pages.get(m.clause_number)
+                text = f"{m.name} {m.title}".strip()
+                if clause is not None and any(x.name == m.name for x in clause.measures):
+                    item = Markdown(f'{link(text, f"{self.clause_page(clause)}#{m.name}")}'
+                                    f'{{: data-pol-clause-link="{m.name}" }} · {md_escape(m.clause)}')
+                else:
+                    item = Markdown(f"{md_escape(text)} · {md_escape(m.clause)} ({md_escape(self.w('calc_no_page'))})")
+                measures.append((m.clause_number, len(measures), item))
+        measures.sort(key=lambda x: x[:2])
+        config = {"lang": self.lang, "applicant_id": calculator_page.APPLICANT_ID, "words": words}
+        return {**self.common(), "intro": self.w("calc_intro"), "city_wide": self.w("calc_city_wide"),
+                "form": Markdown(calculator_page.form_html(form, context)),
+                "measures": [item for *_, item in measures],
+                "script": Markdown(calculator_page.script_html(self.calculator.module, config))}
 
     # ------------------------------------------------------------ worked examples
 

@@ -2,9 +2,11 @@
 
 An amendment is a `.pol` file of its own that begins `amendment NAME amends POLICY`. It is
 found by that declared relation, never by its file name: the `.pol` files beside the policy
-(and in any extra directory) whose header amends it. Consolidating is a pure function on the
-AST: each change makes a new `Policy` with `attrs.evolve`, and the spans of what an amendment
-brings in point into the amendment's own file.
+(and in any extra directory the caller names) whose header amends it. Given the amendment
+itself, its policy is the file its header names (`amends POLICY in "FILE"`), else the policy
+of that id beside it. Consolidating is a pure function on the AST: each change makes a new
+`Policy` with `attrs.evolve`, and the spans of what an amendment brings in point into the
+amendment's own file.
 
 A version is the policy as in force from one date on: the policy as issued from the start of
 its period in effect, then one version per distinct effective date, each applying every
@@ -14,6 +16,7 @@ amendment of that date (in order of issue, then name) to the version before.
 from __future__ import annotations
 
 import datetime
+import os
 from pathlib import Path
 from typing import Iterable, Sequence
 
@@ -508,18 +511,9 @@ def load(path: str | Path, extra_dirs: Iterable[str | Path] = ()) -> Family:
         base_path, base_name = path, first.policy.header.name if first.policy.header else None
     else:
         base_name = first.amendment.base
-        candidates, names = find_policies(path, base_name, extra_dirs)
-        if len(candidates) != 1:
-            reason = (f"no policy `{base_name}` is in {_dirs_words(path, extra_dirs)}" if not candidates
-                      else f"{len(candidates)} files declare `policy {base_name}`: "
-                           + ", ".join(str(c) for c in candidates))
-            hint = diag.did_you_mean(base_name, names) if not candidates else "keep one policy of that name"
-            if not hint:
-                hint = "put the amendment beside the policy it amends, or name its directory with --amendments"
-            problem = diag.make("amend-base-missing", first.amendment.span, name=first.amendment.name,
-                                base=base_name, reason=reason, hint=hint)
+        base_path, problem = _base_of(first.amendment, path, extra_dirs)
+        if problem is not None:
             return Family(None, None, (first,), (), {path: [*first.diagnostics, problem]}, {path: first.source})
-        base_path = str(candidates[0])
 
     base, base_found = check_file(base_path) if base_path != path else _checked(first, check)
     diagnostics: dict[str, Diags] = {base_path: list(base_found)}
@@ -556,6 +550,39 @@ def load(path: str | Path, extra_dirs: Iterable[str | Path] = ()) -> Family:
         diagnostics[key] = _in_order(diagnostics[key])
     failed = any(diag.has_errors(diagnostics[r.amendment.path]) for r in parsed)
     return Family(base_path, base, tuple(parsed), () if failed else tuple(all_versions), diagnostics, sources)
+
+
+def _base_of(amendment: n.Amendment, path: str, extra_dirs: tuple) -> tuple[str | None, diag.Diagnostic | None]:
+    """The file of the policy an amendment amends: the one its header names (`amends ID in "FILE"`,
+    relative to the amendment), else the one policy of that id beside it or in `extra_dirs`."""
+    name = amendment.base
+
+    def missing(reason: str, hint: str) -> tuple[None, diag.Diagnostic]:
+        return None, diag.make("amend-base-missing", amendment.span, name=amendment.name, base=name,
+                               reason=reason, hint=hint)
+
+    if amendment.base_file is not None:
+        # `examples/amendments/../../policies/x.pol` is said as `policies/x.pol` (in messages, in labels)
+        declared = Path(os.path.normpath(Path(path).parent / amendment.base_file))
+        header = read_header(declared) if declared.is_file() else None
+        if header is None:
+            reason = "no such file" if not declared.exists() else "it is not a policy file"
+            return missing(f"the file it names, `{declared}`, cannot be read as a policy: {reason}",
+                           'the path after `in` is relative to the amendment\'s own directory')
+        if header.kind != "policy" or header.name != name:
+            declares = f"`policy {header.name}`" if header.kind == "policy" else f"`amendment {header.name}`"
+            return missing(f"the file it names, `{declared}`, declares {declares}",
+                           f"name the file of `policy {name}` after `in`, or amend `{header.name}`")
+        return str(declared), None
+    candidates, names = find_policies(path, name, extra_dirs)
+    if len(candidates) == 1:
+        return str(candidates[0]), None
+    if candidates:
+        return missing(f"{len(candidates)} files declare `policy {name}`: " + ", ".join(str(c) for c in candidates),
+                       f'keep one policy of that name, or name its file: `amends {name} in "FILE"`')
+    hint = diag.did_you_mean(name, names) or (
+        f'put the amendment beside the policy it amends, or say where it is: `amends {name} in "FILE"`')
+    return missing(f"no policy `{name}` is in {_dirs_words(path, extra_dirs)}", hint)
 
 
 def order_key(a: n.Amendment):

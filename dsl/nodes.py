@@ -559,4 +559,6 @@ class Amendment:
     effective: datetime.date | None
     changes: tuple[Change, ...]
     path: str
+    # `amends ID in "FILE"`: where the policy is, relative to the amendment; None when it is beside it
+    base_file: str | None = None
     span: Span = _span_field()

@@ -700,14 +700,18 @@ class _Builder(Transformer):
 
     # -- amendments
     def amendment(self, meta, c):
-        name, base, *items = c
+        name, (base, base_file), *items = c
         found, _ = self._collect(items, "the amendment header")
         return n.Amendment(
             name=str(name), base=str(base), title=found.get("title"), issuer=found.get("issuer"),
             document=found.get("document"), preamble=found.get("preamble"), issued=found.get("issued"),
             published=found.get("published"), effective=found.get("effective"), changes=(),
-            path=self.path, span=self._tok_span(name),
+            path=self.path, base_file=base_file, span=self._tok_span(name),
         )
+
+    def amended(self, meta, c):
+        base, file = c
+        return str(base), (_unescape(str(file)) if file is not None else None)
 
     def effective(self, meta, c):
         return self._part("effective", meta, self._date(c[0]))

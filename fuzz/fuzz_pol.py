@@ -40,8 +40,9 @@ from pol.api import load_source  # noqa: E402
 from pol.interpreter import Interpreter  # noqa: E402
 from pol.runtime import BatchError  # noqa: E402
 
-SEED_FILES = sorted(REPO.glob("policies/*.pol")) + [REPO / "tests" / "fixtures" / "demo.pol",
-                                                      REPO / "examples" / "tutorial" / "first.pol"]
+# The example amendment (examples/amendments/) seeds the amendment grammar.
+SEED_FILES = sorted(REPO.glob("policies/*.pol")) + sorted(REPO.glob("examples/amendments/*.pol")) + [
+    REPO / "tests" / "fixtures" / "demo.pol", REPO / "examples" / "tutorial" / "first.pol"]
 SEEDS = {p.name: p.read_text(encoding="utf-8") for p in SEED_FILES if p.exists() and not p.name.endswith(".test.pol")}
 
 

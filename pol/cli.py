@@ -61,6 +61,9 @@ def _parser() -> argparse.ArgumentParser:
     comp.add_argument("--target", choices=("python", "js"), default="python",
                       help="python (default): the calculator `pol eval` and the API run; js: one ES module "
                            "that evaluates batches in a browser or Node.js, with the same JSON")
+    comp.add_argument("--amendments", metavar="DIR", type=Path, action="append", default=[],
+                      help="also apply the amendments of the policy found in DIR (may be repeated); by default "
+                           "only those beside the policy")
     comp.set_defaults(run=_compile)
 
 
@@ -115,7 +118,7 @@ def _compile(args) -> int:
     status = EXIT_OK
     for path in args.files:
         try:
-            compiled = compile_file(path)
+            compiled = compile_file(path, amendment_dirs=tuple(args.amendments))
             if args.target == "js":
                 from compiler.js_gen import javascript_of
 

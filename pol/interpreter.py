@@ -525,14 +525,15 @@ class Versions:
         return self.version_for(data).evaluate_json(data)
 
 
-def load(path: str | Path) -> Interpreter | Versions:
-    """The interpreter of a policy file with its amendments (raises `pol.api.PolicyError` when any
-    file has errors): one `Interpreter`, or `Versions` when amendments change the policy."""
+def load(path: str | Path, amendment_dirs: tuple[str | Path, ...] = ()) -> Interpreter | Versions:
+    """The interpreter of a policy file with its amendments, those beside it and in `amendment_dirs`
+    (raises `pol.api.PolicyError` when any file has errors): one `Interpreter`, or `Versions` when
+    amendments change the policy."""
     from dsl.amend import load as load_family
 
     from .api import PolicyError
 
-    family = load_family(path)
+    family = load_family(path, amendment_dirs)
     failing = family.first_failing()
     if failing is not None:
         file, found = failing

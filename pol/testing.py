@@ -1,16 +1,20 @@
 """Run policy tests (`*.test.pol`) against the compiled calculators.
 
 A test file names its policy (`tests for baotou_2022`: the file `baotou_2022.pol`
-beside it). Loading a test file parses it, compiles the policy and binds every
-case to it (names and values checked: a mistake is a diagnostic, and the file is
-broken). Running a case evaluates its batch and compares every expectation;
-a failure carries the expectation's place, what was expected, what came out and
-the award's explanation. `pol test` and the pytest plugin both use this module.
+beside it; or a quoted path). The policy is compiled with its amendments: those
+beside the policy, those beside the test file (so that the tests of an amendment
+kept elsewhere sit with it) and those of any directory the caller names. Loading a
+test file parses it, compiles the policy and binds every case to it (names and
+values checked: a mistake is a diagnostic, and the file is broken). Running a
+case evaluates its batch and compares every expectation; a failure carries the
+expectation's place, what was expected, what came out and the award's explanation.
+`pol test` and the pytest plugin both use this module.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import types
 from decimal import Decimal
 from pathlib import Path
@@ -45,14 +49,27 @@ class LoadedFile:
     calculator: types.ModuleType | None = None
     notes: tuple[diag.Diagnostic, ...] = ()  # the policy's own warnings and notes
     versions: tuple = ()  # `dsl.amend.Version`s when amendments change the policy, oldest first
+    compiled_key: tuple | None = None  # the policy with the amendments it was compiled with (`compiled_key`)
 
     @property
     def broken(self) -> bool:
         return diag.has_errors(self.diagnostics)
 
+    @property
+    def policy_label(self) -> str:
+        """The policy file, and the amendments applied from elsewhere than its own directory."""
+        own = Path(self.policy_path).parent.resolve()
+        names = dict.fromkeys(a.path for v in self.versions for a in v.amendments
+                              if Path(a.path).parent.resolve() != own)
+        return self.policy_path + (" with " + ", ".join(names) if names else "")
 
-def load(path: str | Path, compiled_cache: dict | None = None) -> LoadedFile:
-    """Parse a test file, compile its policy and bind the cases; never raises on bad input."""
+
+def load(path: str | Path, compiled_cache: dict | None = None,
+         amendment_dirs: Iterable[str | Path] = ()) -> LoadedFile:
+    """Parse a test file, compile its policy and bind the cases; never raises on bad input.
+
+    The policy comes with the amendments beside it, beside the test file and in `amendment_dirs`.
+    """
     path = str(path)
     parsed = parse_cases_file(path)
     sources = {path: parsed.source}
@@ -62,12 +79,14 @@ def load(path: str | Path, compiled_cache: dict | None = None) -> LoadedFile:
     if problem is not None:
         return LoadedFile(path, (), (*parsed.diagnostics, problem), sources)
     cache = compiled_cache if compiled_cache is not None else {}
-    if policy_path not in cache:
+    dirs = _other_dirs(policy_path, [Path(path).parent, *amendment_dirs])
+    key = compiled_key(policy_path, dirs)
+    if key not in cache:
         try:
-            cache[policy_path] = compile_file(policy_path)
+            cache[key] = compile_file(policy_path, amendment_dirs=dirs)
         except PolicyError as error:
-            cache[policy_path] = error
-    compiled = cache[policy_path]
+            cache[key] = error
+    compiled = cache[key]
     if isinstance(compiled, PolicyError):
         sources[policy_path] = compiled.source
         errors = [d for d in compiled.diagnostics if d.severity == diag.ERROR]
@@ -80,7 +99,23 @@ def load(path: str | Path, compiled_cache: dict | None = None) -> LoadedFile:
     if diag.has_errors(found):  # a broken file runs none of its cases, not even the sound ones
         return LoadedFile(path, (), tuple(found), sources, policy_path, policy)
     return LoadedFile(path, tuple(bound), tuple(found), sources, policy_path, policy,
-                      load_source(compiled.python, compiled.policy_id), tuple(compiled.diagnostics), versions)
+                      load_source(compiled.python, compiled.policy_id), tuple(compiled.diagnostics), versions, key)
+
+
+def _other_dirs(policy_path: str, dirs: Iterable[str | Path]) -> tuple[str, ...]:
+    """The directories to look for amendments in besides the policy's own, each once, in order."""
+    own = Path(policy_path).parent.resolve()
+    found: dict[Path, str] = {}
+    for d in dirs:
+        resolved = Path(d).resolve()
+        if resolved != own:
+            found.setdefault(resolved, str(d))
+    return tuple(found.values())
+
+
+def compiled_key(policy_path: str | Path, amendment_dirs: tuple[str, ...] = ()) -> tuple:
+    """The key of a compiled policy in `load`'s cache: the policy with the amendments of these directories."""
+    return str(policy_path), tuple(str(Path(d).resolve()) for d in amendment_dirs)
 
 
 def _policy_path(cases: cn.CaseFile, path: str) -> tuple[str | None, diag.Diagnostic | None]:
@@ -88,7 +123,7 @@ def _policy_path(cases: cn.CaseFile, path: str) -> tuple[str | None, diag.Diagno
     here = Path(path).parent
     target = cases.target
     if target.path is not None:
-        candidate = here / target.path
+        candidate = Path(os.path.normpath(here / target.path))  # `../../policies/x.pol` shown as `policies/x.pol`
         if candidate.is_file():
             return str(candidate), None
         return None, diag.make("io", target.span, path=str(candidate), reason="no such file")
@@ -327,24 +362,30 @@ class RunReport:
         return 0
 
 
-def run(paths: Iterable[str | Path], coverage: bool = False) -> RunReport:
-    """Load every test file under `paths` and run its cases, recording coverage if asked."""
+def run(paths: Iterable[str | Path], coverage: bool = False, amendment_dirs: Iterable[str | Path] = ()) -> RunReport:
+    """Load every test file under `paths` and run its cases, recording coverage if asked.
+
+    Coverage is per policy with the amendments it was compiled with: the policy as issued and
+    the policy with an example amendment are two calculators, each covered by its own cases.
+    """
     files, problems = find(paths)
+    amendment_dirs = tuple(amendment_dirs)
     compiled: dict = {}
-    recorders: dict[str, Recorder] = {}
+    recorders: dict[tuple, tuple[str, Recorder]] = {}
     reports = []
     for path in files:
-        loaded = load(path, compiled)
+        loaded = load(path, compiled, amendment_dirs)
         recorder = None
         if coverage and not loaded.broken:
-            recorder = recorders.get(loaded.policy_path)
+            _, recorder = recorders.get(loaded.compiled_key, (None, None))
             if recorder is None:
                 later = [version.policy for version in loaded.versions]
-                recorder = recorders[loaded.policy_path] = Recorder(
-                    loaded.policy, loaded.sources[loaded.policy_path], loaded.calculator.SPEC, loaded.notes, later)
+                recorder = Recorder(loaded.policy, loaded.sources[loaded.policy_path], loaded.calculator.SPEC,
+                                    loaded.notes, later)
+                recorders[loaded.compiled_key] = (loaded.policy_label, recorder)
         results = () if loaded.broken else tuple(run_case(loaded, bound, recorder) for bound in loaded.cases)
         reports.append(FileReport(loaded, results))
-    covered = tuple(r.report(path) for path, r in recorders.items()) if coverage else None
+    covered = tuple(r.report(label) for label, r in recorders.values()) if coverage else None
     return RunReport(tuple(reports), tuple(problems), covered)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import io
 import json
+import re
 import shutil
 import subprocess
 import sys
@@ -23,7 +24,9 @@ from pol.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
 BAOTOU = REPO / "policies" / "baotou_2022.pol"
-AMENDMENT = REPO / "policies" / "baotou_2022_amendment_2024.pol"
+# The example amendment is kept out of policies/ (it is not the law): applied only when asked for.
+AMENDMENTS = REPO / "examples" / "amendments"
+AMENDMENT = AMENDMENTS / "baotou_2022_amendment_2024.pol"
 CASES = sorted((REPO / "tests" / "cases" / "baotou").glob("*.json"))
 EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 EFFECTIVE = datetime.date(2024, 1, 1)
@@ -61,7 +64,7 @@ def evaluate(module, as_of: str, *applicants: dict) -> dict:
 
 @pytest.fixture(scope="module")
 def amended():
-    compiled = compile_file(BAOTOU)
+    compiled = compile_file(BAOTOU, amendment_dirs=(AMENDMENTS,))
     return load_source(compiled.python, "baotou_2022_amended")
 
 
@@ -221,7 +224,7 @@ def test_a_batch_dated_before_the_first_version_is_refused_as_before(amended, as
 
 
 def test_the_first_version_is_the_code_of_the_policy_as_issued():
-    versioned = compile_file(BAOTOU).python
+    versioned = compile_file(BAOTOU, amendment_dirs=(AMENDMENTS,)).python
     alone = compile_policy(parse_file(BAOTOU).policy)
     first = versioned[versioned.index("@_rt.frozen"):versioned.index("\n@_rt.frozen", versioned.index("V1_SPEC ="))]
     own = alone[alone.index("@_rt.frozen"):alone.index("\n\ndef read(")]
@@ -490,12 +493,147 @@ def test_pol_eval_takes_the_policy_or_its_amendment(tmp_path):
     batch = tmp_path / "batch.json"
     batch.write_text(json.dumps({"as_of": "2024-06-30", "applicants": [LIVESTREAMER]}), encoding="utf-8")
     totals = []
-    for path in (BAOTOU, AMENDMENT):
-        run = pol("eval", str(path), "--facts", str(batch), "--format", "json")
+    for args in ((str(BAOTOU),), (str(BAOTOU), "--amendments", str(AMENDMENTS)), (str(AMENDMENT),)):
+        run = pol("eval", *args, "--facts", str(batch), "--format", "json")
         assert run.returncode == 0, run.stderr
         totals.append(json.loads(run.stdout)["total"])
-    assert totals == ["1000000.00", "1000000.00"]
+    # The policy as issued alone; with the amendment asked for, or given as the file, it pays by it.
+    assert totals == ["500000.00", "1000000.00", "1000000.00"]
+
+
+def _awards(stdout: str) -> dict:
+    return {a["id"]: {w["measure"]: (w["amount"], w["status"]) for w in a["awards"]}
+            for a in json.loads(stdout)["applicants"]}
+
+
+def test_the_official_policy_pays_by_the_law_as_issued_and_the_example_only_when_asked():
+    """The example amendment sits outside policies/: `pol eval policies/baotou_2022.pol` on a 2024 batch
+    caps (七) at the 50万元 of the law as issued and knows no (二十三); `--amendments` applies the example."""
+    livestream = ("--facts", str(REPO / "examples" / "livestream.json"), "--set", "as_of=2024-06-30",
+                  "--format", "json")
+    issued = pol("eval", str(BAOTOU), *livestream)
+    example = pol("eval", str(BAOTOU), *livestream, "--amendments", str(AMENDMENTS))
+    assert issued.returncode == example.returncode == 0, issued.stderr + example.stderr
+    issued, example = _awards(issued.stdout), _awards(example.stdout)
+    assert json.loads((REPO / "examples" / "livestream.json").read_text())["applicants"][2][
+        "local_product_livestream_sales"] == "86000000"
+    assert issued["LS-003"] == {"M7": ("500000.00", "granted")}  # 1% of 86,000,000, capped at 50万元
+    assert example["LS-003"] == {"M7": ("800000.00", "granted"), "M23": ("0.00", "not_eligible")}
+    assert not any("M23" in awards for awards in issued.values())
+    # (二十三) pays from 1亿元 of sales: LS-C (1.2亿元) gets it only with the amendment.
+    impact = ("--facts", str(REPO / "examples" / "amendment_impact.json"), "--format", "json")
+    issued = _awards(pol("eval", str(BAOTOU), *impact).stdout)
+    example = _awards(pol("eval", str(BAOTOU), *impact, "--amendments", str(AMENDMENTS)).stdout)
+    assert issued["LS-C"] == {"M7": ("500000.00", "granted")}
+    assert example["LS-C"] == {"M7": ("800000.00", "granted"), "M23": ("200000.00", "granted")}
+    assert not any("M23" in awards for awards in issued.values())
+    assert not list((REPO / "policies").glob("*amendment*"))
+
+
+def test_pol_compile_test_and_docs_take_amendments_from_another_directory(tmp_path):
+    out = tmp_path / "calculators"
+    assert pol("compile", str(BAOTOU), "-o", str(out / "issued")).returncode == 0
+    assert pol("compile", str(BAOTOU), "--amendments", str(AMENDMENTS), "-o", str(out / "amended")).returncode == 0
+    issued = (out / "issued" / "baotou_2022.py").read_text(encoding="utf-8")
+    amended = (out / "amended" / "baotou_2022.py").read_text(encoding="utf-8")
+    assert "M23" not in issued and "def measure_M23(" in amended
+    assert amended == compile_file(AMENDMENT).python
+    # `pol test` applies the amendments beside the test file, and those of --amendments.
+    run = pol("test", str(AMENDMENTS))
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert run.stdout.rstrip().endswith("5 passed (1 test file)")
+    (tmp_path / "baotou_2022.test.pol").write_text(
+        f'tests for "{BAOTOU}"\n\ncase capped_in_2024\n  as_of 2024-06-30\n  applicant big\n    county donghe\n'
+        "    registered_in_baotou yes\n    livestream_base_area_m2 5000平方米\n    livestream_rooms 20\n"
+        "    active_anchors 60\n    established_on 2019-09-15\n    local_product_livestream_sales 1.2亿元\n"
+        "  end\n  expect big M7 granted 50万元\nend\n", encoding="utf-8")
+    assert pol("test", str(tmp_path)).returncode == 0
+    changed = pol("test", str(tmp_path), "--amendments", str(AMENDMENTS))
+    assert changed.returncode == 1 and "got       M7 granted 800,000.00" in changed.stdout
+    docs = tmp_path / "docs"
+    assert pol("docs", str(BAOTOU), "--amendments", str(AMENDMENTS), "--lang", "en", "-o", str(docs)).returncode == 0
+    assert "M23" in (docs / "baotou_2022" / "calculator.en.md").read_text(encoding="utf-8")
+
+
+def test_an_amendment_names_the_file_of_its_policy_when_it_is_elsewhere(tmp_path):
+    policies, notices = tmp_path / "law", tmp_path / "drafts" / "2024"
+    policies.mkdir()
+    notices.mkdir(parents=True)
+    shutil.copy(BAOTOU, policies / "baotou_2022.pol")
+    text = notice("cap", "change (七) M7 cap 50万元 to 60万元\n"
+                         'change (七) text zh "最高不超过50万元" to "最高不超过60万元"')
+    (notices / "cap.pol").write_text(text, encoding="utf-8")
+    # Not beside its policy, and not saying where it is: refused, and told how to say it.
+    [missing] = check_file(notices / "cap.pol")[1]
+    assert missing.code == "P601" and 'amends baotou_2022 in "FILE"' in missing.hint
+    declared = text.replace("amends baotou_2022", 'amends baotou_2022 in "../../law/baotou_2022.pol"')
+    (notices / "cap.pol").write_text(declared, encoding="utf-8")
+    assert [d for d in check_file(notices / "cap.pol")[1] if d.severity == "error"] == []
+    module = load_source(compile_file(notices / "cap.pol").python, "declared")
+    assert evaluate(module, "2024-06-30", LIVESTREAMER)["LS-BIG"]["M7"] == ("600000.00", "granted")
+    # The path is read as written: a file that is not there, or that is another policy, is refused.
+    for path, words in (("../law/baotou_2022.pol", "no such file"),
+                        ("../../law/other.pol", "declares `policy jobs_2024`")):
+        shutil.copy(REPO / "examples" / "tutorial" / "first.pol", policies / "other.pol")
+        (notices / "cap.pol").write_text(text.replace("amends baotou_2022", f'amends baotou_2022 in "{path}"'),
+                                         encoding="utf-8")
+        [problem] = check_file(notices / "cap.pol")[1]
+        assert problem.code == "P601" and words in problem.message, problem.message
+    # The policy itself finds it only when its directory is named: it is not beside it.
+    (notices / "cap.pol").write_text(declared, encoding="utf-8")
+    alone = load_source(compile_file(policies / "baotou_2022.pol").python, "law_alone")
+    assert evaluate(alone, "2024-06-30", LIVESTREAMER)["LS-BIG"]["M7"] == ("500000.00", "granted")
+
+
+def test_the_example_amendment_says_where_its_policy_is():
+    assert parse_file(AMENDMENT).amendment.base_file == "../../policies/baotou_2022.pol"
+    family = amend.load(AMENDMENT)
+    assert Path(family.base_path).resolve() == BAOTOU.resolve()
+    assert [r.amendment.name for r in family.amendments] == ["baotou_2022_amendment_2024"]
 
 
 def test_compiling_is_deterministic_with_amendments():
-    assert compile_file(BAOTOU).python == compile_file(AMENDMENT).python == compile_file(BAOTOU).python
+    with_example = compile_file(BAOTOU, amendment_dirs=(AMENDMENTS,)).python
+    assert with_example == compile_file(AMENDMENT).python == compile_file(BAOTOU, amendment_dirs=(AMENDMENTS,)).python
+    assert compile_file(BAOTOU).python == compile_policy(parse_file(BAOTOU).policy)
+
+
+# ---------------------------------------------------------------- the documentation shows real output
+
+
+def _console_runs(markdown: str) -> list[tuple[str, list[str]]]:
+    """Each `$ command` of the ```console blocks, with the lines shown after it."""
+    runs: list[tuple[str, list[str]]] = []
+    for block in re.findall(r"```console\n(.*?)```", markdown, re.S):
+        for line in block.splitlines():
+            if line.startswith("$ "):
+                runs.append((line[2:], []))
+            elif runs:
+                runs[-1][1].append(line)
+    return runs
+
+
+def _shown_as_run(shown: list[str], command: str) -> None:
+    """Run a shown command (`pol` is this repository's, in its root) and compare: ` ... ` in a shown line
+    stands for words left out."""
+    script = f'pol() {{ PYTHONPATH="{REPO}" "{sys.executable}" -m pol.cli "$@"; }}\n{command}'
+    run = subprocess.run(["bash", "-c", script], cwd=REPO, capture_output=True, text=True)
+    assert run.returncode == 0, run.stderr
+    got = run.stdout.rstrip("\n").splitlines()
+    assert len(got) == len(shown), f"{command}:\n{run.stdout}"
+    for want, line in zip(shown, got):
+        pattern = ".*".join(re.escape(part) for part in want.split(" ... "))
+        assert re.fullmatch(pattern, line), f"{command}:\n  shown {want}\n  got   {line}"
+
+
+@pytest.mark.skipif(shutil.which("bash") is None, reason="needs bash")
+@pytest.mark.parametrize("page", ["README.md", "docs/amendments.en.md", "docs/amendments.zh.md"])
+def test_the_amendment_examples_in_the_documentation_are_real_output(page):
+    text = (REPO / page).read_text(encoding="utf-8")
+    if page == "README.md":
+        text = text[text.index("## Amendments"):text.index("\n## ", text.index("## Amendments") + 1)]
+    runs = [(command, shown) for command, shown in _console_runs(text)
+            if "examples/amendments" in command or "--amendments" in command]
+    assert runs, f"{page} shows no command with the example amendment"
+    for command, shown in runs:
+        _shown_as_run(shown, command)

@@ -1,8 +1,8 @@
 """The built site (`make build` writes site/) in a real browser: Debian's chromium, headless.
 
-The site is served from 127.0.0.1 by `http.server` in a thread; every request
-to any other host is refused and recorded, so the test also proves the site
-reads fully offline. Screenshots go to build/screenshots/.
+The site is served from 127.0.0.1 and every request to any other host is
+refused and recorded (tests/browser_support.py), so the test also proves the
+site reads fully offline. Screenshots go to build/screenshots/.
 
 "Chinese renders, not boxes" is checked two ways on the Chinese page title:
 the fonts Chromium actually drew its glyphs with (DevTools'
@@ -14,111 +14,16 @@ every character).
 
 from __future__ import annotations
 
-import functools
-import http.server
-import os
-import threading
-from pathlib import Path
-from urllib.parse import urlsplit
+from .browser_support import browser, page, site_url  # noqa: F401  (fixtures)
+from .browser_support import open_page as _open
+from .browser_support import shot as _shot
 
-import pytest
-
-REPO = Path(__file__).resolve().parents[1]
-SITE = REPO / "site"
-SHOTS = REPO / "build" / "screenshots"
-CHROMIUM = "/usr/bin/chromium"
-IN_CI = bool(os.environ.get("CI"))
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
-        "--disable-component-update", "--disable-sync"]
 CJK_FONT = "WenQuanYi Micro Hei"  # Debian's fonts-wqy-microhei, installed by .ci/run
-
-
-def _needs(condition: bool, reason: str) -> None:
-    """Skip on a developer's machine that lacks something; in CI the test must run."""
-    if not condition:
-        if IN_CI:
-            pytest.fail(f"{reason} (CI is set, so the browser test must run)")
-        pytest.skip(reason)
-
-
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, *args) -> None:
-        pass
-
-
-@pytest.fixture(scope="module")
-def site_url():
-    _needs(Path(CHROMIUM).is_file(), f"{CHROMIUM} is not installed (apt-get install chromium fonts-wqy-microhei)")
-    _needs((SITE / "index.html").is_file() and (SITE / "en" / "index.html").is_file(),
-           "site/ is not built: run make build")
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0),
-                                             functools.partial(_QuietHandler, directory=str(SITE)))
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def browser(site_url, tmp_path_factory):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _needs(False, "the playwright package is not installed (pip install -e '.[dev]')")
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    SHOTS.mkdir(parents=True, exist_ok=True)
-    outside: list[str] = []
-    with sync_playwright() as playwright:
-        context = playwright.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS,
-            viewport={"width": 1280, "height": 900}, locale="zh-CN")
-
-        def only_this_machine(route):
-            host = urlsplit(route.request.url).hostname
-            if route.request.url.startswith(("data:", "blob:")) or host == "127.0.0.1":
-                route.continue_()
-            else:
-                outside.append(route.request.url)
-                route.abort()
-
-        context.route("**/*", only_this_machine)
-        context.outside = outside
-        try:
-            yield context
-        finally:
-            context.close()
-    assert not outside, f"the site asked the internet for {outside}"
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    yield page
-    page.close()
-    assert not errors, f"script errors on the page: {errors}"
 
 
 def _title(page) -> str:
     """The page's title, without the permalink sign that follows it."""
     return page.locator("article h1").first.evaluate("h => h.firstChild.textContent").strip()
-
-
-def _open(page, url: str) -> None:
-    page.goto(url)
-    page.wait_for_load_state("networkidle")
-
-
-def _shot(page, name: str) -> Path:
-    path = SHOTS / f"{name}.png"
-    page.screenshot(path=str(path), full_page=False)
-    assert path.stat().st_size > 10_000
-    return path
 
 
 def test_overview_in_both_languages(page, site_url):

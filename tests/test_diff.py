@@ -26,6 +26,17 @@ REPO = Path(__file__).resolve().parents[1]
 BAOTOU = REPO / "policies" / "baotou_2022.pol"
 SOURCE = BAOTOU.read_text(encoding="utf-8")
 BATCH = REPO / "examples" / "amendment_impact.json"
+# The example amendment (not the law): kept out of policies/, applied when asked for.
+AMENDMENTS = REPO / "examples" / "amendments"
+AMENDMENT = AMENDMENTS / "baotou_2022_amendment_2024.pol"
+# `pol diff policies/baotou_2022.pol --amendments examples/amendments --from ... --to ...`
+AMENDED = ("policies/baotou_2022.pol", "--amendments", "examples/amendments")
+
+
+def beside_its_policy(text: str) -> str:
+    """The example amendment as a repository of policies keeps it: beside the policy, with no path to it."""
+    assert ' in "../../policies/baotou_2022.pol"' in text
+    return text.replace(' in "../../policies/baotou_2022.pol"', "")
 
 
 def pol(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
@@ -212,7 +223,7 @@ def test_the_header_and_the_vocabulary():
 
 @pytest.fixture(scope="module")
 def versions():
-    family = amend.load(BAOTOU)
+    family = amend.load(BAOTOU, [AMENDMENTS])
     return family.on(datetime.date(2023, 12, 31)), family.on(datetime.date(2024, 1, 1))
 
 
@@ -241,7 +252,7 @@ def test_the_payout_before_and_after_is_exact(versions):
 
 
 def test_the_command_reports_the_payout_per_measure_and_in_total():
-    run = pol("diff", "policies/baotou_2022.pol", "--from", "2023-12-31", "--to", "2024-01-01",
+    run = pol("diff", *AMENDED, "--from", "2023-12-31", "--to", "2024-01-01",
               "--population", "examples/amendment_impact.json", "--format", "json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
@@ -259,16 +270,21 @@ def test_two_files_are_compared_version_by_version(tmp_path):
     old = tmp_path / "old"
     old.mkdir()
     shutil.copy(BAOTOU, old / "baotou_2022.pol")
-    run = pol("diff", str(old / "baotou_2022.pol"), "policies/baotou_2022.pol", "--format", "json",
+    # The amendment's file stands for its policy with it: the old policy against the amended one.
+    run = pol("diff", str(old / "baotou_2022.pol"), str(AMENDMENT), "--format", "json",
               "--population", "examples/amendment_impact.json")
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     assert [(s["label"], len(s["changes"])) for s in report["sections"]] == [
         ("in force from 2022-08-26", 0), ("in force from 2024-01-01 (with baotou_2022_amendment_2024)", 5)]
     assert report["impact"]["total"]["change"] == "+1550000.00"  # the batch's as_of is 2024-06-30
-    at = json.loads(pol("diff", str(old / "baotou_2022.pol"), "policies/baotou_2022.pol", "--at", "2023-06-30",
+    at = json.loads(pol("diff", str(old / "baotou_2022.pol"), str(AMENDMENT), "--at", "2023-06-30",
                         "--format", "json").stdout)
     assert at["changed"] is False and at["sections"][0]["label"] == "as in force on 2023-06-30"
+    # The policy of policies/ is the law as issued: the same as the copy, on every day.
+    issued = json.loads(pol("diff", str(old / "baotou_2022.pol"), "policies/baotou_2022.pol", "--format", "json",
+                            "--population", "examples/amendment_impact.json").stdout)
+    assert issued["changed"] is False and issued["impact"]["total"]["change"] == "0.00"
 
 
 def test_a_side_that_refuses_the_batch_is_reported(tmp_path):
@@ -292,18 +308,18 @@ def test_a_side_that_refuses_the_batch_is_reported(tmp_path):
 
 
 def test_text_and_markdown_say_the_same_in_both_languages():
-    text = pol("diff", "policies/baotou_2022.pol", "--from", "2023-12-31", "--to", "2024-01-01",
+    text = pol("diff", *AMENDED, "--from", "2023-12-31", "--to", "2024-01-01",
                "--population", "examples/amendment_impact.json").stdout
     assert "    ~ (七) M7 cap: 500,000 → 800,000 yuan\n      第(七)条 M7 上限:50万元 → 80万元" in text
     assert "Payout on examples/amendment_impact.json (7 applicants, as of 2024-06-30)" in text
     assert re.search(r"total\s+2,420,000\.00\s+3,970,000\.00\s+\+1,550,000\.00", text)
     assert "  LS-E: 0.00 → 700,000.00 (+700,000.00)  M7 0.00 → 700,000.00" in text
-    markdown = pol("diff", "policies/baotou_2022.pol", "--from", "2023-12-31", "--to", "2024-01-01",
+    markdown = pol("diff", *AMENDED, "--from", "2023-12-31", "--to", "2024-01-01",
                    "--population", "examples/amendment_impact.json", "--format", "markdown").stdout
     assert "| ~ | (七) M7 cap: 500,000 → 800,000 yuan | 第(七)条 M7 上限:50万元 → 80万元 |" in markdown
     assert "| **total** | **2,420,000.00** | **3,970,000.00** | **+1,550,000.00** |" in markdown
     assert "<details><summary>4 applicants whose amount changes</summary>" in markdown
-    zh = pol("diff", "policies/baotou_2022.pol", "--from", "2023-12-31", "--to", "2024-01-01", "--lang", "zh").stdout
+    zh = pol("diff", *AMENDED, "--from", "2023-12-31", "--to", "2024-01-01", "--lang", "zh").stdout
     assert "第(七)条 M7 上限:50万元 → 80万元" in zh and "M7 cap" not in zh
 
 
@@ -316,7 +332,7 @@ def test_markdown_cells_keep_policy_text_in_its_cell():
 
 
 def test_the_output_is_the_same_every_run():
-    args = ("diff", "policies/baotou_2022.pol", "--from", "2023-12-31", "--to", "2024-01-01",
+    args = ("diff", *AMENDED, "--from", "2023-12-31", "--to", "2024-01-01",
             "--population", "examples/amendment_impact.json", "--format", "markdown")
     assert pol(*args).stdout == pol(*args).stdout
 
@@ -325,7 +341,7 @@ def test_exit_codes(tmp_path):
     same = ("diff", "policies/baotou_2022.pol", "--from", "2023-01-01", "--to", "2023-06-01")
     assert pol(*same).returncode == 0
     assert pol(*same, "--fail-on-change").returncode == 0
-    changed = ("diff", "policies/baotou_2022.pol", "--from", "2023-01-01", "--to", "2024-06-01")
+    changed = ("diff", *AMENDED, "--from", "2023-01-01", "--to", "2024-06-01")
     assert pol(*changed).returncode == 0
     gate = pol(*changed, "--fail-on-change")
     assert gate.returncode == 1 and "--fail-on-change" in gate.stderr
@@ -359,7 +375,7 @@ def test_two_directories_are_compared_policy_by_policy(tmp_path):
     new.mkdir()
     shutil.copy(BAOTOU, old / "anything.pol")  # matched by the id its header declares, not by its name
     shutil.copy(BAOTOU, new / "baotou_2022.pol")
-    shutil.copy(REPO / "policies" / "baotou_2022_amendment_2024.pol", new / "notice.pol")
+    (new / "notice.pol").write_text(beside_its_policy(AMENDMENT.read_text(encoding="utf-8")), encoding="utf-8")
     (new / "tutorial.pol").write_text((REPO / "examples" / "tutorial" / "first.pol").read_text(encoding="utf-8"),
                                       encoding="utf-8")
     run = pol("diff", str(old), str(new), "--format", "json", "--population", f"baotou_2022={BATCH}")
@@ -411,7 +427,13 @@ def test_the_ci_recipe_runs_every_check_and_posts_the_diff_of_a_pull_request(tmp
     shutil.copy(BATCH, repo / "examples")
     assert sh("git init -q . && pol fmt policies >/dev/null 2>&1 && git add -A && git commit -qm base").returncode == 0
     env["BASE_SHA"] = sh("git rev-parse HEAD").stdout.strip()
-    shutil.copy(REPO / "policies" / "baotou_2022_amendment_2024.pol", repo / "policies")
+    # The pull request adds the amendment beside its policy, with its cases (their coverage is required too).
+    (repo / "policies" / AMENDMENT.name).write_text(beside_its_policy(AMENDMENT.read_text(encoding="utf-8")),
+                                                    encoding="utf-8")
+    cases = (AMENDMENTS / "baotou_2022_amendment_2024.test.pol").read_text(encoding="utf-8")
+    assert 'tests for "../../policies/baotou_2022.pol"' in cases
+    (repo / "policies" / "baotou_2022_amendment_2024.test.pol").write_text(
+        cases.replace('tests for "../../policies/baotou_2022.pol"', "tests for baotou_2022"), encoding="utf-8")
     assert sh("git add -A && git commit -qm 'the 2024 amendment'").returncode == 0
 
     for name in ("Layout (pol fmt)", "Checks (pol check)", "Tests and coverage (pol test)",
@@ -433,7 +455,7 @@ def test_the_pre_commit_hooks_run_the_same_commands():
     assert entries == ["pol fmt --check --diff", "pol check", "pol test --coverage --fail-under 100 policies"]
     for entry in entries[:2]:
         args = entry.split()[1:]
-        files = ["policies/baotou_2022_amendment_2024.pol"]
+        files = ["examples/amendments/baotou_2022_amendment_2024.pol"]
         assert pol(*args, *files).returncode == 0, entry
 
 

@@ -27,6 +27,8 @@ from tests.random_batches import Lexeme, dumps, random_batches
 
 REPO = Path(__file__).resolve().parents[1]
 BAOTOU = REPO / "policies" / "baotou_2022.pol"
+# The example amendment's file stands for the Baotou policy with it: a calculator with two versions.
+AMENDED = REPO / "examples" / "amendments" / "baotou_2022_amendment_2024.pol"
 CASES = sorted((REPO / "tests" / "cases" / "baotou").glob("*.json"))
 DEMO = REPO / "tests" / "fixtures" / "demo.pol"
 TUTORIAL = REPO / "examples" / "tutorial" / "first.pol"
@@ -85,7 +87,7 @@ def test_every_worked_case_agrees(baotou, path, tmp_path):
     assert vector == scalar
 
 
-@pytest.mark.parametrize("policy", [BAOTOU, DEMO, TUTORIAL], ids=["baotou", "demo", "tutorial"])
+@pytest.mark.parametrize("policy", [BAOTOU, AMENDED, DEMO, TUTORIAL], ids=["baotou", "amended", "demo", "tutorial"])
 def test_random_batches_agree(policy, tmp_path):
     engines = Engines(policy)
     refused = agreed = 0

@@ -21,6 +21,7 @@ from pol.api import compile_file
 from pol.cli import main
 
 REPO = Path(__file__).resolve().parents[1]
+AMENDMENT = REPO / "examples" / "amendments" / "baotou_2022_amendment_2024.pol"
 # Every .pol file of the repository in the language's grammar (policy tests have their own).
 FILES = sorted(p for p in REPO.rglob("*.pol") if ".venv" not in p.parts and not fmt.is_test_file(
     p.read_text(encoding="utf-8")))
@@ -91,13 +92,16 @@ def test_formatting_keeps_the_tokens_the_comments_and_the_meaning(path):
 
 
 def test_the_formatted_amendment_compiles_to_the_same_calculator(tmp_path):
-    shutil.copy(REPO / "policies" / "baotou_2022.pol", tmp_path / "baotou_2022.pol")
-    amendment = (REPO / "policies" / "baotou_2022_amendment_2024.pol").read_text(encoding="utf-8")
-    notice = tmp_path / "notice.pol"
+    # The layout of the repository: the amendment finds its policy by the path it declares.
+    (tmp_path / "policies").mkdir()
+    (tmp_path / "examples" / "amendments").mkdir(parents=True)
+    shutil.copy(REPO / "policies" / "baotou_2022.pol", tmp_path / "policies" / "baotou_2022.pol")
+    amendment = AMENDMENT.read_text(encoding="utf-8")
+    notice = tmp_path / "examples" / "amendments" / "notice.pol"
     notice.write_text(amendment, encoding="utf-8")
-    before = compile_file(tmp_path / "baotou_2022.pol").python
+    before = compile_file(notice).python
     notice.write_text(format_text(respaced(amendment, 7), str(notice)).text, encoding="utf-8")
-    after = compile_file(tmp_path / "baotou_2022.pol").python
+    after = compile_file(notice).python
     assert re.sub(r"\.pol:\d+", ".pol:N", after) == re.sub(r"\.pol:\d+", ".pol:N", before)
 
 
@@ -256,8 +260,12 @@ change period in effect from 2024-01-01 for 3 years
 
 
 def test_the_example_amendment_is_in_canonical_layout():
-    path = REPO / "policies" / "baotou_2022_amendment_2024.pol"
-    assert not format_text(path.read_text(encoding="utf-8"), str(path)).changed
+    assert not format_text(AMENDMENT.read_text(encoding="utf-8"), str(AMENDMENT)).changed
+
+
+def test_the_file_of_the_policy_stays_on_the_first_line_of_the_amendment():
+    messy = 'amendment a amends demo\n    in   "../law/demo.pol" title zh "通知" en "Notice" end repeal clause (十二)'
+    assert format_text(messy, "a.pol").text.startswith('amendment a amends demo in "../law/demo.pol"\n  title zh')
 
 
 def test_a_long_cap_label_goes_on_with_as_on_the_next_line():

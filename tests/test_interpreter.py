@@ -31,10 +31,12 @@ POLICY = REPO / "policies" / "baotou_2022.pol"
 CASES = sorted((REPO / "tests" / "cases" / "baotou").glob("*.json"))
 EXAMPLES = sorted((REPO / "examples").glob("*.json"))
 
-# The policy with its amendments, as `pol eval` runs it, and as issued, alone.
-COMPILED = compile_file(POLICY)
+# The policy with the example amendment (examples/amendments/, applied when asked for, as
+# `pol eval --amendments` does): two versions; and as issued, alone, as `pol eval` runs it.
+AMENDMENTS = (REPO / "examples" / "amendments",)
+COMPILED = compile_file(POLICY, amendment_dirs=AMENDMENTS)
 CALCULATOR = load_source(COMPILED.python, COMPILED.policy_id)
-ORACLE = interpreter.load(POLICY)
+ORACLE = interpreter.load(POLICY, AMENDMENTS)
 ISSUED = COMPILED.parsed.policy
 ISSUED_CALCULATOR = load_source(compile_policy(ISSUED), "baotou_2022_as_issued")
 ISSUED_ORACLE = Interpreter(ISSUED)

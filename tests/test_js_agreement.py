@@ -32,6 +32,9 @@ from .random_batches import random_batches
 
 REPO = Path(__file__).resolve().parents[1]
 BAOTOU = REPO / "policies" / "baotou_2022.pol"
+# The example amendment's file stands for the Baotou policy with it: a calculator with two versions.
+AMENDMENTS = REPO / "examples" / "amendments"
+AMENDED = AMENDMENTS / "baotou_2022_amendment_2024.pol"
 TUTORIAL = REPO / "examples" / "tutorial" / "first.pol"
 DEMO = REPO / "tests" / "fixtures" / "demo.pol"
 AGREE = Path(__file__).resolve().parent / "js" / "agree.mjs"
@@ -137,15 +140,16 @@ def test_every_example_agrees(modules, tmp_path, capsys):
     assert _compare(TUTORIAL, modules[TUTORIAL], [tutorial], tmp_path)["granted"] == 1
 
 
-@pytest.mark.parametrize("policy, count, seed", [(BAOTOU, 300, 2022), (DEMO, 100, 7), (TUTORIAL, 50, 2024)],
-                         ids=["baotou_2022", "demo", "tutorial"])
+@pytest.mark.parametrize("policy, count, seed",
+                         [(BAOTOU, 300, 2022), (AMENDED, 150, 2024), (DEMO, 100, 7), (TUTORIAL, 50, 2024)],
+                         ids=["baotou_2022", "amended", "demo", "tutorial"])
 def test_random_batches_agree(modules, tmp_path, policy, count, seed):
     texts = random_batches(load(policy), seed, count)
     seen = _compare(policy, modules[policy], texts, tmp_path)
     # The batches exercise what they are meant to: refusals and most outcomes.
     assert seen["refused"] >= count // 20 and seen["evaluated"] >= count // 2
     assert seen["granted"] > 0 and seen["not_eligible"] > 0
-    if policy == BAOTOU:
+    if policy in (BAOTOU, AMENDED):
         assert seen["superseded"] > 0 and seen["pool_reduced"] + seen["pool_exhausted"] > 0
 
 
@@ -237,9 +241,10 @@ def test_a_list_holding_a_decimal_is_refused_with_a_message(modules, tmp_path):
 
 
 def test_policy_test_files_agree(modules, tmp_path):
-    """The cases of the policies' own test files (`policies/*.test.pol`, run by `pol test`)."""
+    """The cases of the policies' own test files (`policies/*.test.pol`, run by `pol test`), and those of
+    the example amendment (`examples/amendments/`), against the policy with it."""
     testing = pytest.importorskip("pol.testing")
-    files, problems = testing.find([REPO / "policies"])
+    files, problems = testing.find([REPO / "policies", AMENDMENTS])
     assert not problems
     if not files:
         pytest.skip("no policy test file")
@@ -249,11 +254,14 @@ def test_policy_test_files_agree(modules, tmp_path):
         assert not loaded.broken, testing.render_diagnostics(loaded)
         policy = Path(loaded.policy_path).resolve()
         policy = BAOTOU if policy == BAOTOU.resolve() else policy
+        if Path(file).parent == AMENDMENTS:  # compiled with the amendment beside the test file
+            assert len(loaded.versions) == 2
+            policy = AMENDED
         texts = [json.dumps(bound.batch, ensure_ascii=False) for bound in loaded.cases]
         seen = _compare(policy, modules[policy], texts, tmp_path)
         assert seen["evaluated"] + seen["refused"] == len(texts)
         total += len(texts)
-    assert total >= 70
+    assert total >= 75
 
 
 # ---------------------------------------------------------------- the runtime's arithmetic and formatting
@@ -398,7 +406,7 @@ def test_module_is_one_file_and_deterministic(modules, tmp_path):
 
 
 def test_policy_description_for_forms(tmp_path, modules):
-    script = (f"const m = await import({json.dumps(modules[BAOTOU].as_uri())});"
+    script = (f"const m = await import({json.dumps(modules[AMENDED].as_uri())});"
               "const p = m.POLICY; const m7 = p.measures.find((x) => x.name === 'M7');"
               "const m6 = p.measures.find((x) => x.name === 'M6'); const m8 = p.measures.find((x) => x.name === 'M8');"
               "process.stdout.write(JSON.stringify({id: p.id, facts: p.facts.length, m7: m7.facts, m6pool: m6.pool,"
@@ -409,13 +417,13 @@ def test_policy_description_for_forms(tmp_path, modules):
     assert result.returncode == 0, result.stderr
     info = json.loads(result.stdout)
     assert info["id"] == "baotou_2022" and info["frozen"]
-    assert info["facts"] == len(load(BAOTOU).SPEC.facts)
+    assert info["facts"] == len(load(AMENDED).SPEC.facts)
     assert info["m7"] == ["registered_in_baotou", "livestream_base_area_m2", "livestream_rooms", "active_anchors",
                           "established_on", "local_product_livestream_sales"]
     assert info["m6pool"] == "station_fund" and info["m8"] == ["festival_top5"]
-    assert info["versions"][0] == ["2022-08-26", []]
-    if len(info["versions"]) > 1:  # an amendment in force from its day on
-        assert info["after"] != info["before"] or info["versions"][1][0] > "2024-06-30"
+    # The amendment in force from its day on: (二十三) adds M23.
+    assert info["versions"] == [["2022-08-26", []], ["2024-01-01", ["baotou_2022_amendment_2024"]]]
+    assert info["after"] == info["before"] + 1
 
 
 def test_compile_target_js_on_the_command_line(tmp_path, capsys):

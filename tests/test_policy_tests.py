@@ -27,6 +27,9 @@ REPO = Path(__file__).resolve().parents[1]
 POLICIES = REPO / "policies"
 BAOTOU = POLICIES / "baotou_2022.pol"
 BAOTOU_TESTS = POLICIES / "baotou_2022.test.pol"
+# The example amendment with its cases: not the law, so not in policies/.
+AMENDMENTS = REPO / "examples" / "amendments"
+AMENDMENT_TESTS = AMENDMENTS / "baotou_2022_amendment_2024.test.pol"
 
 LIVESTREAM = '''
   as_of 2023-06-30
@@ -362,7 +365,7 @@ def test_a_policy_named_by_path_and_quoted_ids(project):
                      '    hotel_rated_on 2023-03-15\n  end\n  expect "E-001" M5a granted 50万元\nend\n',
                      encoding="utf-8")
     [file] = testing.run([tests]).files
-    assert file.loaded.policy_path == str(sub / "../baotou_2022.pol")
+    assert file.loaded.policy_path == str(project / "baotou_2022.pol")  # `cases/../` said once, as the path it is
     assert [r.passed for r in file.results] == [True]
     assert file.loaded.cases[0].batch["applicants"] == [
         {"id": "E-001", "county": "kundulun", "hotel_star_rating": "4", "hotel_rated_on": "2023-03-15"}]
@@ -471,6 +474,40 @@ def _pytest(*args: str) -> subprocess.CompletedProcess:
                           capture_output=True, text=True, cwd=REPO, env={"PYTHONPATH": str(REPO), "PATH": "/usr/bin:/bin"})
 
 
+def test_the_example_amendment_has_cases_of_its_own_run_against_the_amended_policy():
+    """policies/ tests the law as issued; the cases of the example amendment sit beside it in
+    examples/amendments/, and `pol test` compiles the policy with the amendment beside the test file."""
+    issued = BAOTOU_TESTS.read_text(encoding="utf-8")
+    assert "M23" not in issued and not re.search(r"^case amendment", issued, re.M)
+    run = pol("test", "examples/amendments/")
+    assert run.returncode == 0, run.stdout + run.stderr
+    cases = len(re.findall(r"^case ", AMENDMENT_TESTS.read_text(encoding="utf-8"), re.M))
+    assert cases == 5
+    assert f"examples/amendments/baotou_2022_amendment_2024.test.pol: {cases} cases, {cases} passed" in run.stdout
+    report = json.loads(pol("test", "--format", "json", "--coverage", "examples/amendments/").stdout)
+    [file] = report["files"]
+    assert file["policy"] == "policies/baotou_2022.pol"  # `tests for "../../policies/baotou_2022.pol"`
+    [coverage] = report["coverage"]
+    assert coverage["file"] == "policies/baotou_2022.pol with examples/amendments/baotou_2022_amendment_2024.pol"
+    m23 = [i for i in coverage["items"] if i["owner"] == "M23" and i["kind"] == "condition"]
+    assert len(m23) == 6 and all(not i["missing"] for i in m23)
+    # Both together: the policy as issued and the policy with the amendment, covered apart.
+    both = json.loads(pol("test", "--format", "json", "--coverage", "policies/", "examples/amendments/").stdout)
+    assert [c["file"] for c in both["coverage"]] == ["policies/baotou_2022.pol", coverage["file"]]
+    assert both["coverage"][0]["summary"]["total"]["percent"] == "100.0"
+    assert not [i for i in both["coverage"][0]["items"] if i["owner"] == "M23"]
+
+
+def test_pytest_collects_the_cases_of_the_example_amendment():
+    testpaths = re.search(r"^testpaths = (.*)$", (REPO / "pyproject.toml").read_text(encoding="utf-8"), re.M)
+    assert "examples" in json.loads(testpaths.group(1))  # `make test` (pytest alone) runs them
+    run = _pytest("--collect-only", "-q", "examples/")
+    assert run.returncode == 0, run.stdout + run.stderr
+    names = re.findall(r"^case (\w+)", AMENDMENT_TESTS.read_text(encoding="utf-8"), re.M)
+    assert [line for line in run.stdout.splitlines() if "::" in line] == [
+        f"examples/amendments/baotou_2022_amendment_2024.test.pol::{name}" for name in names]
+
+
 def test_pytest_collects_every_case_under_its_own_name():
     run = _pytest("--collect-only", "-q", "policies/baotou_2022.test.pol")
     assert run.returncode == 0, run.stdout + run.stderr
@@ -539,15 +576,17 @@ def test_every_constant_of_a_paying_measure_is_pinned_by_a_baotou_case(capsys):
     assert len(constants) >= 40
     survivors, mutated = [], 0
 
-    # The test file also holds cases of the policy's amendments: the mutant is compiled with them.
+    # The cases of policies/ test the policy as issued: the mutant is compiled as `pol test` would,
+    # with the amendments beside it (there are none: the example amendment is in examples/).
     amendments = [result.amendment for result in amend.load(BAOTOU).amendments]
+    assert amendments == []
 
     def failures(text: str) -> int:
         parsed = parse_text(text, str(BAOTOU))
         versions, _ = amend.versions(parsed.policy, amendments)
         python = compile_versions(versions) if amendments else compile_policy(parsed.policy)
         compiled = Compiled("baotou_2022", python, (), parsed, tuple(versions))
-        loaded = testing.load(BAOTOU_TESTS, {str(BAOTOU): compiled})
+        loaded = testing.load(BAOTOU_TESTS, {testing.compiled_key(str(BAOTOU)): compiled})
         assert not loaded.broken, testing.render_diagnostics(loaded)
         return sum(1 for bound in loaded.cases if not testing.run_case(loaded, bound).passed)
 

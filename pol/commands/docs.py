@@ -1,8 +1,9 @@
 """`pol docs`: the bilingual documentation pages of policies, as Markdown.
 
 For each policy: `DIR/<id>/index.<lang>.md` (the overview), `clause-NN.<lang>.md`
-(one per clause), `form.<lang>.md` (the facts the calculators take) and, when the
-policy has tests, `examples.<lang>.md` (worked examples from its test cases);
+(one per clause), `form.<lang>.md` (the facts the calculators take), `calculator.<lang>.md`
+(a form evaluated in the browser by the policy's JavaScript calculator, amendments
+included) and, when the policy has tests, `examples.<lang>.md` (worked examples from its test cases);
 and `DIR/index.<lang>.md`, the list of the policies given. The pages of a policy
 are replaced whole: pages left from an earlier run that this run did not write
 are removed from the policy's directory.
@@ -16,7 +17,8 @@ import os
 import sys
 from pathlib import Path
 
-from compiler.docs_gen import LANGS, Page, WorkedExample, render_catalogue, render_policy
+from compiler.docs_gen import LANGS, Calculator, Page, WorkedExample, render_catalogue, render_policy
+from compiler.js_gen import javascript_of
 from dsl import diagnostics as diag
 
 from ..api import Compiled, PolicyError, compile_file, load_source
@@ -30,7 +32,8 @@ def register(subparsers) -> None:
     parser = subparsers.add_parser(
         "docs", help="write the documentation pages of policies (Markdown, Chinese and English)",
         description="Write the documentation pages of each policy into DIR: an overview, a page per clause, "
-                    "the application form and worked examples from the policy's tests, in Chinese and English "
+                    "the application form, a calculator page that runs in the browser and worked examples from the "
+                    "policy's tests, in Chinese and English "
                     "(FILE.zh.md and FILE.en.md, the layout mkdocs-static-i18n builds). Exit 0 when written, "
                     "1 when a policy has errors.")
     parser.add_argument("files", nargs="+", metavar="FILE", type=Path, help="policy files (.pol)")
@@ -38,6 +41,9 @@ def register(subparsers) -> None:
     parser.add_argument("--lang", type=_languages, default=LANGS, metavar="zh,en",
                         help="the languages to write, comma-separated (default: zh,en)")
     parser.add_argument("--format", choices=("text", "json"), default="text", help="how to report what was written")
+    parser.add_argument("--amendments", metavar="DIR", type=Path, action="append", default=[],
+                        help="also apply the amendments of each policy found in DIR (may be repeated); by default "
+                             "only those beside the policy")
     parser.set_defaults(run=run)
 
 
@@ -52,14 +58,17 @@ def _languages(text: str) -> tuple[str, ...]:
 
 def run(args) -> int:
     status = EXIT_OK
-    compiled: dict[str, tuple[Path, Compiled]] = {}
+    compiled: dict[str, tuple[Path, Compiled, Calculator]] = {}
     for path in args.files:
         if path.name.endswith(TEST_SUFFIX):
             print(f"note: {path} holds policy tests; its cases appear as the worked examples of its policy",
                   file=sys.stderr)
             continue
         try:
-            result = compile_file(path)
+            result = compile_file(path, amendment_dirs=tuple(args.amendments))
+            # The calculator page evaluates with the JavaScript calculator, amendments included.
+            calculator = Calculator(javascript_of(result), tuple(v.policy for v in result.versions)
+                                    or (result.parsed.policy,))
         except PolicyError as error:
             for d in sorted(error.diagnostics, key=diag.sort_key):
                 if d.severity == diag.ERROR:
@@ -67,19 +76,19 @@ def run(args) -> int:
             status = EXIT_ERRORS
             continue
         # An amendment's file stands for the policy it amends: one set of pages per policy.
-        compiled.setdefault(result.policy_id, (path, result))
+        compiled.setdefault(result.policy_id, (path, result, calculator))
     if not compiled:
         return status
 
     written: list[dict] = []
     try:
-        for policy_id, (path, result) in sorted(compiled.items()):
+        for policy_id, (path, result, calculator) in sorted(compiled.items()):
             examples = worked_examples(Path(result.parsed.policy.path), result)
-            pages = render_policy(result.parsed.policy, examples, args.lang)
+            pages = render_policy(result.parsed.policy, examples, args.lang, calculator)
             _write(args.output, pages, args.output / policy_id, args.lang)
             written.append({"policy": policy_id, "file": str(path), "directory": str(args.output / policy_id),
                             "pages": len(pages), "examples": len(examples)})
-        catalogue = render_catalogue([result.parsed.policy for _, result in compiled.values()], args.lang)
+        catalogue = render_catalogue([result.parsed.policy for _, result, _ in compiled.values()], args.lang)
         _write(args.output, catalogue, None, args.lang)
     except OSError as error:
         print(f"error: cannot write to {args.output}: {error.strerror or error}", file=sys.stderr)

@@ -63,12 +63,15 @@ def register(subparsers) -> None:
                     help=f"scalar: one applicant at a time, with reasons; vector: all at once over columns, "
                          f"no reasons; auto (default): vector from {AUTO_MIN_APPLICANTS:,} applicants on")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no notes on standard error")
+    ev.add_argument("--amendments", metavar="DIR", type=Path, action="append", default=[],
+                    help="also apply the amendments of the policy found in DIR (may be repeated); by default "
+                         "only those beside the policy")
     ev.set_defaults(run=run)
 
 
 def run(args) -> int:
     try:
-        compiled = compile_file(args.file)
+        compiled = compile_file(args.file, amendment_dirs=tuple(args.amendments))
     except PolicyError as error:
         for d in sorted(error.diagnostics, key=diag.sort_key):
             if d.severity == diag.ERROR:

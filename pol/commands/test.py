@@ -26,6 +26,9 @@ def register(subparsers) -> None:
                              "exercise")
     parser.add_argument("--fail-under", metavar="N", type=_percent,
                         help="exit 1 when the total coverage of a policy is below N percent (implies --coverage)")
+    parser.add_argument("--amendments", metavar="DIR", type=Path, action="append", default=[],
+                        help="also apply the amendments of each policy found in DIR (may be repeated); by default "
+                             "those beside the policy and beside the test file")
     parser.set_defaults(run=run)
 
 
@@ -42,7 +45,7 @@ def _percent(text: str) -> Decimal:
 def run(args) -> int:
     paths = args.paths or [Path("policies")]
     coverage = args.coverage or args.fail_under is not None
-    report = testing.run(paths, coverage=coverage)
+    report = testing.run(paths, coverage=coverage, amendment_dirs=args.amendments)
     if not report.files and not report.problems:
         print(f"error: no policy tests (*{testing.SUFFIX}) under {', '.join(map(str, paths))}", file=sys.stderr)
         return 2
