@@ -34,7 +34,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .runtime import BatchError, FactSpec, PolicySpec, _did_you_mean, _Reader, _show
+from .runtime import BatchError, FactSpec, PolicySpec, _did_you_mean, _Reader, _show, _unicode
 from .vector_runtime import Column, CountColumn, Population, VectorOverflow, VectorUnsupported
 
 FORMATS = ("json", "jsonl", "csv")
@@ -431,7 +431,7 @@ class ColumnBuilder:
         chunk.append(raw)
         self._lines.append(-1 if line is None else line)
         ident = raw.get("id") if type(raw) is dict else None
-        if type(ident) is not str or not raw.keys() <= self.known or not ident.strip():
+        if type(ident) is not str or not raw.keys() <= self.known or not ident.strip() or not _unicode(ident):
             self._refuse(index)
         self._ids.append(ident)
         rows, vals = self._rows, self._vals
@@ -483,7 +483,7 @@ class ColumnBuilder:
             ident = raw.get("id")
             if ident is None:
                 raise BatchError(f"{label}: fact `id` is missing", "B005")
-            if not isinstance(ident, str) or not ident.strip():
+            if not isinstance(ident, str) or not ident.strip() or not _unicode(ident):
                 raise BatchError(f"{label}: fact `id` must be non-empty text, got {_show(ident)}", "B002")
             if duplicate is not None:
                 self._duplicate(*duplicate)
@@ -511,7 +511,7 @@ class ColumnBuilder:
             # the refused row's id is not stored yet: a duplicate check must still see it
             raw = self._chunk[upto - (self.n - len(self._chunk))]
             ident = raw.get("id") if isinstance(raw, dict) else None
-            if isinstance(ident, str) and ident.strip():
+            if isinstance(ident, str) and ident.strip() and _unicode(ident):
                 out = np.concatenate([out, np.array([ident], dtype=_ID_DTYPE)])
         return out if upto is None else out[: upto + 1]
 

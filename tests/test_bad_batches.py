@@ -155,8 +155,6 @@ def test_pol_eval_refuses_with_one_line_and_no_output(tmp_path, text, words):
         assert word in lines[0]
 
 
-@pytest.mark.xfail(strict=True, reason="pol/batchio.py writes ids to a numpy array before reading checks them: "
-                                       "UnicodeEncodeError on a lone surrogate (the API path refuses it)")
 def test_pol_eval_with_a_lone_surrogate_id(tmp_path):
     done = _pol_eval(tmp_path, '{"as_of": "2023-12-31", "applicants": [{"id": "\\ud800"}]}')
     assert "Traceback" not in done.stderr
