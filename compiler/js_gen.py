@@ -26,6 +26,7 @@ from dsl import diagnostics as diag
 from dsl import nodes as n
 
 from .describe import Describer
+from .shapes import ExpressionShapes
 from .python_gen import CompileError, _facts_used, _percent, _identifier as _python_identifier
 
 RUNTIME_PATH = Path(__file__).resolve().parent / "js" / "runtime.mjs"
@@ -111,7 +112,7 @@ _CMPOPS = {">=": "ge", ">": "gt", "<=": "le", "<": "lt", "=": "eq", "!=": "ne"}
 # ---------------------------------------------------------------- the compiler
 
 
-class _Module:
+class _Module(ExpressionShapes):
     def __init__(self, policy: n.Policy, source_name: str):
         self.policy = policy
         self.source_name = source_name
@@ -141,32 +142,6 @@ class _Module:
         fact = self.facts[name]
         owner = "b" if fact.scope == "batch" else "a"
         return f"{owner}.{_identifier(name, fact.span, 'a fact name')}"
-
-    def is_enum_literal(self, expr, other) -> bool:
-        if not (isinstance(other, n.Ref) and other.name in self.facts and self.facts[other.name].type.kind == "enum"):
-            return False
-        if isinstance(expr, n.Quantity):
-            return expr.unit is None
-        return isinstance(expr, n.Ref) and expr.name not in self.facts
-
-    @staticmethod
-    def enum_code(expr) -> str:
-        if isinstance(expr, n.Quantity):
-            return format(expr.value.normalize(), "f")
-        return expr.name
-
-    def kind_of(self, expr) -> str:
-        match expr:
-            case n.Quantity() | n.Percent():
-                return "number"
-            case n.Ref(name=name) if name in self.facts:
-                kind = self.facts[name].type.kind
-                return "number" if kind in ("integer", "decimal", "money", "area", "rate") else kind
-            case n.Arith(left=left, right=right):
-                return "number" if self.kind_of(left) == self.kind_of(right) == "number" else "other"
-            case n.PercentOf(operand=op) | n.Converted(operand=op) | n.Negate(operand=op):
-                return self.kind_of(op)
-        return "other"
 
     # -- values inside conditions: an absent fact is "not applicable"
     def cvalue(self, expr) -> str:

@@ -19,6 +19,7 @@ from dsl import diagnostics as diag
 from dsl import nodes as n
 
 from .describe import Describer
+from .shapes import ExpressionShapes
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Names the generated module defines itself; a policy's names must not shadow them.
@@ -102,7 +103,7 @@ def _located(node: ast.AST, span: n.Span) -> ast.AST:
 # ---------------------------------------------------------------- the compiler
 
 
-class _Module:
+class _Module(ExpressionShapes):
     def __init__(self, policy: n.Policy, source_name: str):
         self.policy = policy
         self.source_name = source_name
@@ -132,34 +133,6 @@ class _Module:
         fact = self.facts[name]
         owner = "b" if fact.scope == "batch" else "a"
         return _attr(_name(owner), _identifier(name, fact.span, "a fact name"))
-
-    def is_enum_literal(self, expr, other) -> bool:
-        """A value of the enumeration the other side is: `national`, or a numbered value such as `5`."""
-        if not (isinstance(other, n.Ref) and other.name in self.facts and self.facts[other.name].type.kind == "enum"):
-            return False
-        if isinstance(expr, n.Quantity):
-            return expr.unit is None
-        return isinstance(expr, n.Ref) and expr.name not in self.facts
-
-    @staticmethod
-    def enum_code(expr) -> str:
-        if isinstance(expr, n.Quantity):
-            return format(expr.value.normalize(), "f")
-        return expr.name
-
-    def kind_of(self, expr) -> str:
-        """Enough typing to pick the comparison: a number that is never absent, or anything else."""
-        match expr:
-            case n.Quantity() | n.Percent():
-                return "number"
-            case n.Ref(name=name) if name in self.facts:
-                kind = self.facts[name].type.kind
-                return "number" if kind in ("integer", "decimal", "money", "area", "rate") else kind
-            case n.Arith(left=left, right=right):
-                return "number" if self.kind_of(left) == self.kind_of(right) == "number" else "other"
-            case n.PercentOf(operand=op) | n.Converted(operand=op) | n.Negate(operand=op):
-                return self.kind_of(op)
-        return "other"
 
     # -- values inside conditions: an absent fact is "not applicable"
     def cvalue(self, expr) -> ast.expr:
