@@ -28,7 +28,8 @@ build: venv
 	$(BIN)/pol docs $(COMPILE_POLICIES) -o $(DOCS_POLICIES)
 	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict --site-dir site
 
-test: venv
+# The browser tests open the built site, so the suite runs on a fresh build.
+test: build
 	$(BIN)/python -m pytest -q
 
 # Coverage-guided fuzzing of check/compile/fmt/eval (fuzz/fuzz_pol.py) under atheris, for FUZZ_SECONDS.
