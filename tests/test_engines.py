@@ -250,3 +250,17 @@ def test_is_given_on_a_number_agrees(tmp_path):
     assert vector == scalar
     statuses = {a["id"]: [w["status"] for w in a["awards"]] for a in scalar["applicants"]}
     assert statuses == {"given": ["granted"], "absent": []}
+
+
+def test_auto_keeps_the_reasons_of_json_and_text_output(tmp_path):
+    """READING's JSON contract has `why` on every award: `auto` is scalar for text and json."""
+    from pol.commands.eval import AUTO_MIN_APPLICANTS
+
+    large = write_jsonl(tmp_path / "large.jsonl", AUTO_MIN_APPLICANTS, seed=3)
+    out = tmp_path / "out.json"
+    assert main(["eval", str(BAOTOU), "--facts", str(large), "--format", "json", "-o", str(out), "--quiet"]) == 0
+    result = json.loads(out.read_text(encoding="utf-8"))
+    awards = [w for a in result["applicants"] for w in a["awards"]]
+    assert awards and all(w["why"] and w["why_zh"] for w in awards)
+    out_csv = tmp_path / "out.csv"
+    assert main(["eval", str(BAOTOU), "--facts", str(large), "--format", "csv", "-o", str(out_csv), "--quiet"]) == 0

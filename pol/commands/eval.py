@@ -6,7 +6,9 @@ explains every amount (`why`). The vector calculator (`compiler.vector_gen`)
 evaluates every applicant at once over numpy columns in exact integer
 arithmetic and gives amounts, statuses and shares without the explanations.
 `--engine auto` uses the scalar one for small batches and the vector one from
-AUTO_MIN_APPLICANTS on, where it is faster (`make bench` measures both).
+AUTO_MIN_APPLICANTS on, where it is faster (`make bench` measures both) — but only
+for the formats without reasons (jsonl, csv): `text` and `json` keep the contract
+that every award explains itself, so auto means scalar there.
 
 A batch is read as a stream: JSON Lines and CSV line by line, the JSON document
 applicant by applicant, into typed columns for the vector engine. A refused
@@ -61,12 +63,23 @@ def register(subparsers) -> None:
     ev.add_argument("--lang", choices=("en", "zh"), default="en", help="language of the reasons in text output")
     ev.add_argument("--engine", choices=("auto", "scalar", "vector"), default="auto",
                     help=f"scalar: one applicant at a time, with reasons; vector: all at once over columns, "
-                         f"no reasons; auto (default): vector from {AUTO_MIN_APPLICANTS:,} applicants on")
+                         f"no reasons; auto (default): for jsonl and csv output, vector from "
+                         f"{AUTO_MIN_APPLICANTS:,} applicants on; for text and json (which carry the reasons), scalar")
     ev.add_argument("-q", "--quiet", action="store_true", help="no progress bar and no notes on standard error")
     ev.add_argument("--amendments", metavar="DIR", type=Path, action="append", default=[],
                     help="also apply the amendments of the policy found in DIR (may be repeated); by default "
                          "only those beside the policy")
     ev.set_defaults(run=run)
+
+
+def _engine(asked: str, output_format: str) -> str:
+    """`auto` never drops the reasons of an output that carries them."""
+    if asked == "auto" and output_format in REASONED_FORMATS:
+        return "scalar"
+    return asked
+
+
+REASONED_FORMATS = ("text", "json")
 
 
 def run(args) -> int:
@@ -83,7 +96,7 @@ def run(args) -> int:
     try:
         source = Source(args.facts, batchio.format_of(args.facts, args.input_format),
                         batchio.set_values(scalar.SPEC, args.sets))
-        outcome = evaluation.run(source, args.engine)
+        outcome = evaluation.run(source, _engine(args.engine, args.format))
     except InputError as error:
         progress.done()
         print(f"error: {error}", file=sys.stderr)
