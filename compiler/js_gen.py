@@ -266,6 +266,10 @@ class _Module(ExpressionShapes):
                 args.append(shown)
             lines.append(f"t.check({', '.join(args)});")
         lines.append("if (!t.held) return refuse(t);")
+        payee_county = self.payee_county(measure)
+        if payee_county is not None:
+            # Paid to the applicant's county: with no county there is no one to pay.
+            lines.append(f"need({self.fact_ref(payee_county, measure.span)}, {js_string(payee_county)});")
         if isinstance(measure.amount, n.PerUnit):
             lines.append(f"const unit = {self.amount(measure.amount.rate, measure)};")
             lines.append("t.unit = unit;")

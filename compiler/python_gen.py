@@ -259,6 +259,11 @@ class _Module(ExpressionShapes):
             body.append(_located(ast.Expr(_call(_attr(_name("t"), "check"), *args)), cond.span))
         body.append(ast.If(test=ast.UnaryOp(ast.Not(), _attr(_name("t"), "held")),
                            body=[ast.Return(_call(_rt("refuse"), _name("t")))], orelse=[]))
+        payee_county = self.payee_county(measure)
+        if payee_county is not None:
+            # Paid to the applicant's county: with no county there is no one to pay.
+            body.append(ast.Expr(_call(_rt("need"), self.fact_ref(payee_county, measure.span),
+                                       _const(payee_county))))
         if isinstance(measure.amount, n.PerUnit):
             body.append(_assign("unit", self.amount(measure.amount.rate, measure)))
             body.append(ast.Assign(targets=[ast.Attribute(value=_name("t"), attr="unit", ctx=ast.Store())],

@@ -29,6 +29,12 @@ class ExpressionShapes:
             return format(expr.value.normalize(), "f")
         return expr.name
 
+    def payee_county(self, measure: n.Measure) -> str | None:
+        """The jurisdiction fact a measure paid to the county needs, once its conditions hold."""
+        if measure.payee != "county":
+            return None
+        return next((f.name for f in self.facts.values() if f.jurisdiction), None)
+
     def kind_of(self, expr) -> str:
         """Enough typing to pick the comparison: a number that is never absent, or anything else."""
         match expr:

@@ -183,6 +183,10 @@ class _VectorModule(pg._Module):
         body: list[ast.stmt] = [pg._assign("held", _call(_vr("all_"), *held)),
                                 # the amount is computed for the applicants whose conditions hold
                                 pg._assign("c", _c("only", _name("held")))]
+        payee_county = self.payee_county(measure)
+        if payee_county is not None:
+            # Paid to the applicant's county: with no county there is no one to pay (as the scalar engine).
+            body.append(ast.Expr(_c("need", self.fact_ref(payee_county, measure.span), _const(payee_county))))
         unit: ast.expr = _const(None)
         if isinstance(measure.amount, n.PerUnit):
             body.append(pg._assign("unit", self.amount(measure.amount.rate, measure)))

@@ -179,6 +179,8 @@ class Interpreter:
             held = held and ok
         if not held:
             return Found(False, ZERO, None, why)
+        if m.payee == "county" and self.jurisdiction and getattr(a, self.jurisdiction) is None:
+            raise _Missing(self.jurisdiction)  # paid to a county that is not given: no one to pay
         unit = self.amount(m.amount.rate, a, b) if isinstance(m.amount, n.PerUnit) else None
         amount = self.amount(m.amount, a, b)
         limits = [self.amount(cap.amount, a, b) for cap in m.caps]
