@@ -112,6 +112,8 @@ def run(args) -> int:
         return EXIT_ERRORS
     try:
         _write(args, outcome, progress)
+    except BrokenPipeError:
+        raise  # the reader stopped early (`| head`): pol.cli.main ends quietly
     except OSError as error:
         progress.done()
         print(f"error: cannot write {args.output}: {error.strerror or error}", file=sys.stderr)
