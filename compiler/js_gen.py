@@ -24,6 +24,7 @@ from pathlib import Path
 
 from dsl import diagnostics as diag
 from dsl import nodes as n
+from dsl.types import walk
 
 from .describe import Describer
 from .shapes import ExpressionShapes
@@ -334,20 +335,7 @@ def _bilingual(label: n.Bilingual | None, fallback: str) -> tuple[str, str]:
 
 def _rankings_in(expr) -> list[str]:
     """The rankings a measure's condition asks about."""
-    found = []
-
-    def walk(node):
-        if isinstance(node, n.RankedIn):
-            found.append(node.ranking)
-        if hasattr(node, "__attrs_attrs__"):
-            for a in node.__attrs_attrs__:
-                value = getattr(node, a.name)
-                for item in value if isinstance(value, tuple) else (value,):
-                    if hasattr(item, "__attrs_attrs__"):
-                        walk(item)
-
-    walk(expr)
-    return list(dict.fromkeys(found))
+    return list(dict.fromkeys(node.ranking for node in walk(expr) if isinstance(node, n.RankedIn)))
 
 
 def _version(policy: n.Policy, source_name: str) -> str:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dsl import diagnostics as diag
 from dsl import nodes as n
+from dsl.types import walk
 
 from .describe import Describer
 from .shapes import ExpressionShapes
@@ -472,23 +473,9 @@ def _order_keys(keys, descending_default: bool) -> ast.Tuple:
 
 
 def _facts_used(measure: n.Measure) -> list[str]:
-    names = []
-
-    def walk(node):
-        if isinstance(node, n.Ref):
-            names.append(node.name)
-        if hasattr(node, "__attrs_attrs__"):
-            for a in node.__attrs_attrs__:
-                value = getattr(node, a.name)
-                for item in value if isinstance(value, tuple) else (value,):
-                    if hasattr(item, "__attrs_attrs__"):
-                        walk(item)
-
-    walk(measure.condition)
-    walk(measure.amount)
-    for cap in measure.caps:
-        walk(cap.amount)
-    return names
+    """Every name a measure's condition, amount and caps refer to, in source order."""
+    exprs = [measure.condition, measure.amount, *(cap.amount for cap in measure.caps)]
+    return [node.name for expr in exprs for node in walk(expr) if isinstance(node, n.Ref)]
 
 
 # ---------------------------------------------------------------- a policy with amendments

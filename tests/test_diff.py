@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime
-import io
 import json
 import os
 import re
@@ -20,7 +19,8 @@ from compiler.python_gen import compile_policy
 from dsl import amend
 from dsl.parser import parse_file, parse_text
 from pol.api import load_source
-from pol.cli import main
+
+from .cli_support import pol, pol_process
 
 REPO = Path(__file__).resolve().parents[1]
 BAOTOU = REPO / "policies" / "baotou_2022.pol"
@@ -39,25 +39,6 @@ def beside_its_policy(text: str) -> str:
     return text.replace(' in "../../policies/baotou_2022.pol"', "")
 
 
-def pol(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """`pol ARGS` run in this process (the command's own code, without the start-up of a new Python)."""
-    out, err = io.StringIO(), io.StringIO()
-    streams = sys.stdin, sys.stdout, sys.stderr
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin or ""), out, err
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        code = main(list(args))
-    except SystemExit as exit:
-        code = exit.code
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = streams
-        os.chdir(cwd)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
-
-
-def pol_process(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pol.cli", *args], capture_output=True, text=True, cwd=REPO)
 
 
 def edited(*replacements: tuple[str, str]) -> str:

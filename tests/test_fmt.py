@@ -2,13 +2,9 @@
 
 from __future__ import annotations
 
-import io
-import os
 import random
 import re
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -18,7 +14,8 @@ from dsl import fmt
 from dsl.fmt import FormatError, format_text, tokens_and_comments
 from dsl.parser import parse_text
 from pol.api import compile_file
-from pol.cli import main
+
+from .cli_support import pol, pol_process
 
 REPO = Path(__file__).resolve().parents[1]
 AMENDMENT = REPO / "examples" / "amendments" / "baotou_2022_amendment_2024.pol"
@@ -310,25 +307,6 @@ def test_a_layout_that_would_change_meaning_is_refused(monkeypatch):
 # ---------------------------------------------------------------- the command
 
 
-def pol(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess:
-    """`pol ARGS` run in this process (the command's own code, without the start-up of a new Python)."""
-    out, err = io.StringIO(), io.StringIO()
-    streams = sys.stdin, sys.stdout, sys.stderr
-    sys.stdin, sys.stdout, sys.stderr = io.StringIO(stdin or ""), out, err
-    cwd = os.getcwd()
-    os.chdir(REPO)
-    try:
-        code = main(list(args))
-    except SystemExit as exit:
-        code = exit.code
-    finally:
-        sys.stdin, sys.stdout, sys.stderr = streams
-        os.chdir(cwd)
-    return subprocess.CompletedProcess(args, code, out.getvalue(), err.getvalue())
-
-
-def pol_process(*args: str) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pol.cli", *args], capture_output=True, text=True, cwd=REPO)
 
 
 def test_pol_fmt_check_then_rewrite(tmp_path):
