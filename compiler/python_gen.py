@@ -24,7 +24,7 @@ from .shapes import ExpressionShapes
 
 _SAFE_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 # Names the generated module defines itself; a policy's names must not shadow them.
-_RESERVED = {"Batch", "Applicant", "SPEC", "evaluate", "evaluate_json", "read"}
+_RESERVED = {"Batch", "Applicant", "SPEC", "evaluate", "evaluate_json", "read", "assess_quietly"}
 
 
 class CompileError(Exception):
@@ -115,6 +115,9 @@ class _Module(ExpressionShapes):
         self.body: list[ast.stmt] = []
         self.quantum = policy.header.rounding.quantum.value if policy.header.rounding else Decimal("0.01")
         self.rounding = policy.header.rounding.mode if policy.header.rounding else "half_up"
+        self.tables: set[str] = set()
+        self.days: dict[str, datetime.date] = {}
+        self.explaining = True  # False while writing a measure's quiet function: no trace to write to
 
     def source_of(self, span: n.Span) -> str:
         """`file:line` of a node: the policy's file, or the amendment's that brought the node in."""
@@ -129,6 +132,12 @@ class _Module(ExpressionShapes):
             self.constants[text] = f"K{len(self.constants) + 1}"
         return _name(self.constants[text])
 
+    def day(self, d: datetime.date) -> ast.Name:
+        """Dates hoisted like the Decimal constants: `D2021_01_01`."""
+        name = f"D{d:%Y_%m_%d}"
+        self.days[name] = d
+        return _name(name)
+
     # -- facts
     def fact_ref(self, name: str, span: n.Span) -> ast.expr:
         fact = self.facts[name]
@@ -141,11 +150,13 @@ class _Module(ExpressionShapes):
             case n.Quantity(value=v):
                 return self.constant(v)
             case n.DateLiteral(value=d):
-                return _date(d)
+                return self.day(d)
             case n.Ref(name=name):
                 ref = self.fact_ref(name, expr.span)
                 if self.kind_of(expr) == "number":
-                    return _call(_rt("num"), ref)
+                    # Absent is 0 (runtime.num), written inline: conditions run for every applicant.
+                    return ast.IfExp(test=ast.Compare(ref, [ast.Is()], [_const(None)]), body=_const(0),
+                                     orelse=self.fact_ref(name, expr.span))
                 return ref
             case n.PercentOf(percent=p, operand=op):
                 return ast.BinOp(self.constant(p.value / 100), ast.Mult(), self.cvalue(op))
@@ -190,7 +201,7 @@ class _Module(ExpressionShapes):
                 else:
                     w = self.windows[window]
                     start, end = w.start, w.end
-                return _call(_rt("within"), self.cvalue(op), _date(start), _date(end))
+                return _call(_rt("within"), self.cvalue(op), self.day(start), self.day(end))
             case n.IsGiven(operand=n.Ref(name=name) as op):
                 # The fact itself, not its value in a condition (where an absent number reads as 0).
                 return ast.Compare(self.fact_ref(name, op.span), [ast.IsNot()], [_const(None)])
@@ -199,7 +210,7 @@ class _Module(ExpressionShapes):
             case n.RankedIn(ranking=name):
                 return _call(_attr(_name("ctx"), "ranked"), _const(name), _name("a"))
             case n.Ref(name=name) if self.facts[name].type.kind == "bool":
-                return _call(_rt("truth"), self.fact_ref(name, expr.span))
+                return ast.Compare(self.fact_ref(name, expr.span), [ast.Is()], [_const(True)])
         raise AssertionError(f"not a condition: {expr!r}")  # the checker refuses these first
 
     # -- values inside amounts: an absent fact is an error once the conditions hold
@@ -227,10 +238,16 @@ class _Module(ExpressionShapes):
                              self.amount(op, measure), self.constant(threshold.value))
             case n.ByTable(key=key, entries=entries):
                 table, reasons = self.table(measure, entries)
+                if not self.explaining:
+                    return _call(_rt("lookup_quiet"), table, self.fact_ref(key.name, key.span), reasons,
+                                 _const(key.name))
                 return _call(_rt("lookup"), table, self.fact_ref(key.name, key.span), _name("t"), reasons,
                              _const(key.name))
             case n.EachAtTable(counts=counts, entries=entries):
                 table, reasons = self.table(measure, entries)
+                if not self.explaining:
+                    return _call(_rt("each_at_quiet"), table, self.fact_ref(counts.name, counts.span), reasons,
+                                 _const(counts.name))
                 return _call(_rt("each_at"), table, self.fact_ref(counts.name, counts.span), _name("t"), reasons,
                              _const(counts.name))
         raise AssertionError(f"not an amount: {expr!r}")
@@ -238,11 +255,13 @@ class _Module(ExpressionShapes):
     def table(self, measure: n.Measure, entries) -> tuple[ast.Name, ast.Name]:
         name = _identifier(f"TABLE_{measure.name}", measure.span, "a measure name")
         reasons_name = f"NOTHING_{measure.name}"
-        self.body.append(_assign(name, _dict((_const(e.key), self.constant(e.value.value) if isinstance(
-            e.value, n.Quantity) else self.amount(e.value, measure)) for e in entries if e.value is not None)))
-        self.body.append(_assign(reasons_name, _dict(
-            (_const(e.key), _tuple([_const(e.reason.en or ""), _const(e.reason.zh or "")]))
-            for e in entries if e.value is None)))
+        if name not in self.tables:  # the explained and the quiet function share one table
+            self.tables.add(name)
+            self.body.append(_assign(name, _dict((_const(e.key), self.constant(e.value.value) if isinstance(
+                e.value, n.Quantity) else self.amount(e.value, measure)) for e in entries if e.value is not None)))
+            self.body.append(_assign(reasons_name, _dict(
+                (_const(e.key), _tuple([_const(e.reason.en or ""), _const(e.reason.zh or "")]))
+                for e in entries if e.value is None)))
         return _name(name), _name(reasons_name)
 
     # -- one function per measure
@@ -282,12 +301,53 @@ class _Module(ExpressionShapes):
         title = measure.title.en if measure.title and measure.title.en else measure.name
         doc = f"({clause.numeral}) {title}.\n\n    Source: {self.source_of(measure.span)}\n    "
         self.body.append(self._function(fname, ["a", "b", "ctx"], [ast.Expr(_const(doc)), *body], measure.span))
-        test = self.condition(measure.condition) if measure.condition is not None else _const(True)
-        self.body.append(self._function(
-            "screen_" + measure.name, ["a", "b", "ctx"],
-            [ast.Expr(_const(f"Whether the conditions of {measure.name} hold, without explaining why.")),
-             ast.Return(test)], measure.span))
         return fname
+
+    def quiet_section(self, index: int, measure: n.Measure) -> list[ast.stmt]:
+        """One measure's part of `assess_quietly`: its amount when its conditions hold, else
+        NOT_ELIGIBLE when it concerns the applicant. The same conditions, amount and caps as
+        `measure_<M>`, in the same order, so a missing fact is reported alike."""
+        self.explaining = False
+        try:
+            settle: list[ast.stmt] = []
+            payee_county = self.payee_county(measure)
+            if payee_county is not None:
+                settle.append(ast.Expr(_call(_rt("need"), self.fact_ref(payee_county, measure.span),
+                                             _const(payee_county))))
+            if isinstance(measure.amount, n.PerUnit):
+                settle.append(_assign("unit", self.amount(measure.amount.rate, measure)))
+            settle.append(_located(_assign("amount", self.amount(measure.amount, measure)), measure.amount.span))
+            caps = _tuple(self.amount(cap.amount, measure) for cap in measure.caps)
+            settle.append(_found(index, _call(_rt("settle_quiet"), _name("amount"), caps, _const(self.rounding),
+                                               self.constant(self.quantum))))
+        finally:
+            self.explaining = True
+        if measure.condition is None:
+            return settle
+        given = [ast.Compare(self.fact_ref(f, measure.span), [ast.IsNot()], [_const(None)])
+                 for f in self.relevant(measure)]
+        concerned = [] if not given else [ast.If(
+            test=given[0] if len(given) == 1 else ast.BoolOp(ast.Or(), given),
+            body=[_found(index, _rt("NOT_ELIGIBLE"))], orelse=[])]
+        return [_located(ast.If(test=self.condition(measure.condition), body=settle, orelse=concerned),
+                         measure.span)]
+
+    def assess_quietly(self, measures: list[n.Measure]) -> ast.FunctionDef:
+        """Every measure for one applicant, amounts only, in one function: most assessments of a
+        large batch are never read, and awards explain themselves on demand (`measure_<M>`)."""
+        doc = ("Every measure's amount for one applicant, without explaining it: (measure index, amount)\n"
+               "    for each measure whose conditions hold, (measure index, NOT_ELIGIBLE) for each that\n"
+               "    concerns the applicant without holding; the others are left out.\n    ")
+        body: list[ast.stmt] = [ast.Expr(_const(doc)), _assign("found", ast.List(elts=[], ctx=ast.Load()))]
+        for index, measure in enumerate(measures):
+            body += self.quiet_section(index, measure)
+        body.append(ast.Return(_name("found")))
+        return self._function("assess_quietly", ["a", "b", "ctx"], body, self.policy.span)
+
+    def relevant(self, measure: n.Measure) -> list[str]:
+        """The applicant's own facts the measure reads: given any, it is worth reporting."""
+        return sorted({name for name in _facts_used(measure) if name in self.facts and not self.facts[name].general
+                       and self.facts[name].scope == "applicant"})
 
     def shown(self, cond) -> ast.expr | None:
         """The value an explanation shows beside a condition: the fact it tests."""
@@ -314,8 +374,8 @@ class _Module(ExpressionShapes):
                 target=ast.Name(id=_identifier(fact.name, fact.span, "a fact name"), ctx=ast.Store()),
                 annotation=annotation if required else ast.BinOp(annotation, ast.BitOr(), _const(None)),
                 value=None if required else _const(None), simple=1))
-        decorator = _call(_rt("frozen"), kw_only=_const(True))
-        return ast.ClassDef(name=cls, bases=[], keywords=[], body=body, decorator_list=[decorator], type_params=[])
+        return ast.ClassDef(name=cls, bases=[], keywords=[], body=body, decorator_list=[_rt("facts_class")],
+                            type_params=[])
 
     def batch_defaults(self) -> ast.FunctionDef:
         body: list[ast.stmt] = [ast.Expr(_const("Fill the batch facts that have a default in the policy."))]
@@ -341,6 +401,11 @@ class _DefaultValues(_Module):
 
 _BINOPS = {"+": ast.Add, "-": ast.Sub, "*": ast.Mult}
 _CMPOPS = {">=": ast.GtE, ">": ast.Gt, "<=": ast.LtE, "<": ast.Lt, "=": ast.Eq, "!=": ast.NotEq}
+
+
+def _found(index: int, value: ast.expr) -> ast.Expr:
+    """`found.append((index, value))` in `assess_quietly`."""
+    return ast.Expr(_call(_attr(_name("found"), "append"), _tuple([_const(index), value])))
 
 
 def _annotation(t: n.TypeRef) -> ast.expr:
@@ -381,8 +446,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
     default_burden = policy.default_burden()
     measure_specs = []
     for clause, msr, fname in measures:
-        own = sorted({name for name in _facts_used(msr) if name in m.facts and not m.facts[name].general
-                      and m.facts[name].scope == "applicant"})
+        own = m.relevant(msr)
         title = msr.title or n.Bilingual(msr.name, msr.name)
         measure_specs.append(_call(
             _rt("MeasureSpec"), name=_const(msr.name), clause=_const(clause.number), numeral=_const(clause.numeral),
@@ -390,7 +454,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
             assess=_name(fname), relevant=_tuple(_const(f) for f in own), payee=_const(msr.payee or "applicant"),
             city_percent=_const(None) if _percent(msr.burden or default_burden) is None
             else m.constant(_percent(msr.burden or default_burden)),
-            source=_const(m.source_of(msr.span)), screen=_name("screen_" + msr.name)))
+            source=_const(m.source_of(msr.span))))
     pools = []
     for clause, pool in policy.all_pools():
         title = pool.title or n.Bilingual(pool.name, pool.name)
@@ -416,6 +480,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
     enums = _dict((_const(e.name), _tuple(_tuple([_const(v.code), _const(v.label.zh or ""), _const(v.label.en or "")])
                                           for v in e.values)) for e in policy.enumerations)
     jurisdiction = next((f.name for f in policy.facts if f.jurisdiction), None)
+    m.body.append(m.assess_quietly([msr for _, msr, _ in measures]))
     m.body.append(m.batch_defaults())
     title = header.title or n.Bilingual(header.name, header.name)
     spec = _call(
@@ -424,7 +489,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
         rounding=_const(m.rounding), quantum=m.constant(m.quantum),
         facts=_tuple(facts), enums=enums, measures=_tuple(measure_specs), rankings=_tuple(rankings),
         pools=_tuple(pools), exclusives=_tuple(exclusives), jurisdiction=_const(jurisdiction),
-        batch_defaults=_name("_batch_defaults"))
+        batch_defaults=_name("_batch_defaults"), quick=_name("assess_quietly"))
 
     doc = (f"Calculator for `{header.name}`: {title.en or ''}\n{title.zh or ''}\n\n"
            f"Generated by pol from {source_name}. Do not edit: change the policy and compile again.\n\n"
@@ -438,6 +503,7 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
         m.fact_class("Applicant", "applicant", "The facts of one applicant; an absent fact is None."),
     ]
     module += [_assign(name, _decimal(Decimal(text))) for text, name in m.constants.items()]
+    module += [_assign(name, _date(d)) for name, d in sorted(m.days.items())]
     module += m.body
     module.append(_assign("SPEC", spec))
     module += _entry_points()

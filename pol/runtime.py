@@ -8,8 +8,11 @@ groups, pools) and the explanation attached to every amount.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import difflib
+import gc
+import heapq
 import json
 import math
 import re
@@ -20,7 +23,7 @@ from typing import Any, Callable
 import attrs
 from attrs import field, frozen
 
-__all__ = ["Decimal", "date", "frozen", "field", "BatchError"]
+__all__ = ["Decimal", "date", "frozen", "field", "facts_class", "BatchError"]
 
 date = datetime.date
 ZERO = Decimal(0)
@@ -86,9 +89,6 @@ class MeasureSpec:
     payee: str  # applicant or county
     city_percent: Decimal | None  # None: settled through the fiscal system, no split
     source: str
-    # The conditions alone, without the explanation: most applicants concern few measures,
-    # and an assessment that will not be reported need not be explained.
-    screen: Callable | None = None  # (applicant, batch, context) -> bool
 
 
 @frozen
@@ -138,9 +138,39 @@ class PolicySpec:
     exclusives: tuple[ExclusiveSpec, ...]
     jurisdiction: str | None
     batch_defaults: Callable  # (dict) -> None, fills defaults in place
+    # Every measure's amount for one applicant without the explanation (awards explain
+    # themselves when read): (applicant, batch, context) -> [(measure index, amount or NOT_ELIGIBLE)].
+    quick: Callable | None = None
     # An amended policy's SPEC: every version, each a PolicySpec of its own. `read_batch` and
     # `evaluate` then use the version in force on the batch's as_of (`with_versions`).
     versions: tuple["VersionSpec", ...] = ()
+
+
+# ---------------------------------------------------------------- the typed facts
+
+
+def facts_class(cls: type) -> type:
+    """The generated Batch and Applicant classes: frozen attrs classes, keyword-only.
+
+    Their instances keep the facts given in a dict and read every absent one (None) from
+    the class, so the batch reader can build an applicant from the facts it was given,
+    without passing the dozens it was not.
+    """
+    cls = attrs.frozen(kw_only=True, slots=False)(cls)
+    for a in attrs.fields(cls):
+        if a.default is None:
+            setattr(cls, a.name, None)
+    cls._pol_partial = True
+    return cls
+
+
+def _build(cls: type, facts: dict):
+    """An instance of a generated facts class from checked facts (every key a field)."""
+    if cls.__dict__.get("_pol_partial"):
+        instance = object.__new__(cls)
+        instance.__dict__.update(facts)
+        return instance
+    return cls(**facts)
 
 
 # ---------------------------------------------------------------- explanations
@@ -334,6 +364,44 @@ def settle(trace: Trace, amount: Decimal, caps: list[tuple[Decimal, str, str]], 
                       tuple(trace.outcomes), tuple(bound), tuple(trace.keys))
 
 
+class _Marker:
+    def __init__(self, name: str):
+        self.name = name
+
+    def __repr__(self) -> str:
+        return self.name
+
+
+# What `assess_quietly` finds for a measure whose conditions do not hold but which concerns
+# the applicant (reported as not eligible); a measure that does not concern it is left out.
+NOT_ELIGIBLE = _Marker("NOT_ELIGIBLE")
+
+
+def settle_quiet(amount: Decimal, caps: tuple[Decimal, ...], rounding: str, quantum: Decimal) -> Decimal:
+    """`settle` without the explanation: the caps in order, never below zero, one rounding."""
+    for limit in caps:
+        if amount > limit:
+            amount = limit
+    if amount < 0:
+        amount = ZERO
+    return amount.quantize(quantum, rounding=_ROUNDING[rounding])
+
+
+def lookup_quiet(table: dict, key, reasons: dict, fact: str) -> Decimal:
+    key = need(key, fact)
+    if key in reasons:
+        return ZERO
+    return table.get(key, ZERO)
+
+
+def each_at_quiet(table: dict, counts, reasons: dict, fact: str) -> Decimal:
+    total = ZERO
+    for key, count in need(counts, fact).items():
+        if key not in reasons:
+            total += table.get(key, ZERO) * count
+    return total
+
+
 def refuse(trace: Trace) -> Assessment:
     return Assessment(False, ZERO, tuple(trace.why_en), tuple(trace.why_zh),
                       outcomes=tuple(trace.outcomes))
@@ -350,10 +418,95 @@ _MAX_SIGNIFICANT = 40
 _PRECISION = 200
 
 
+class _Slow(Exception):
+    """A value the quick conversion does not decide: `_Reader.value` reads it, or words the refusal."""
+
+
+_SLOW = _Slow()
+_QUICK_INT_LIMIT = 10 ** 29  # below it an integer is within every limit of `_Reader.value`
+_QUICK_TEXT_LIMIT = 30  # a decimal text this short is within every limit too
+
+
 class _Reader:
     def __init__(self, spec: PolicySpec):
         self.spec = spec
         self.enum_codes = {name: {code for code, _, _ in values} for name, values in spec.enums.items()}
+
+    def quick(self, fact: FactSpec) -> Callable:
+        """A conversion of the common, well-formed values of a fact, giving exactly what `value`
+        gives; anything else raises _Slow, and `value` decides (and words any refusal)."""
+        kind = fact.kind
+        if kind == "bool":
+            def convert(raw):
+                if raw is True or raw is False or raw is None:
+                    return raw
+                raise _SLOW
+        elif kind in ("integer", "year"):
+            def convert(raw):
+                if raw is None or (type(raw) is int and 0 <= raw < _QUICK_INT_LIMIT):
+                    return raw
+                raise _SLOW
+        elif kind in ("decimal", "money", "area", "rate"):
+            positive = kind == "rate"
+            match = _DECIMAL_TEXT.fullmatch
+
+            def convert(raw):
+                if raw is None:
+                    return None
+                kind_of = type(raw)
+                if kind_of is str:
+                    if len(raw) <= _QUICK_TEXT_LIMIT and raw[:1] != "-" and match(raw):
+                        value = Decimal(raw)
+                        if not (positive and not value):
+                            return value
+                elif kind_of is int:
+                    if 0 < raw < _QUICK_INT_LIMIT or (raw == 0 and not positive):
+                        return Decimal(raw)
+                elif kind_of is Decimal:  # a JSON number read with parse_float=Decimal
+                    if (raw.is_finite() and not raw.is_signed() and raw.adjusted() < _MAX_DIGITS
+                            and len(raw.as_tuple().digits) <= _MAX_SIGNIFICANT and not (positive and not raw)):
+                        return raw
+                raise _SLOW
+        elif kind == "date":
+            parse = datetime.date.fromisoformat
+
+            def convert(raw):
+                if raw is None:
+                    return None
+                if type(raw) is str and len(raw) == 10 and _DATE_TEXT.fullmatch(raw):
+                    try:
+                        return parse(raw)
+                    except ValueError:
+                        pass
+                raise _SLOW
+        elif kind in ("text", "identifier"):
+            def convert(raw):
+                if raw is None or (type(raw) is str and raw.isascii() and raw.strip()):
+                    return raw
+                raise _SLOW
+        elif kind == "enum":
+            codes = self.enum_codes[fact.enum]
+
+            def convert(raw):
+                if raw is None or (type(raw) is str and raw in codes):
+                    return raw
+                raise _SLOW
+        elif kind == "count_map":
+            codes = self.enum_codes[fact.enum]
+
+            def convert(raw):
+                if raw is None:
+                    return None
+                if type(raw) is dict and all(type(k) is str and k in codes and type(v) is int
+                                             and 0 <= v < _QUICK_INT_LIMIT for k, v in raw.items()):
+                    return dict(raw)
+                raise _SLOW
+        else:
+            def convert(raw):
+                if raw is None:
+                    return None
+                raise _SLOW
+        return convert
 
     def value(self, fact: FactSpec, raw, where: str):
         if raw is None:
@@ -450,8 +603,11 @@ def _did_you_mean(name: str, candidates) -> str:
     return f" (did you mean `{close[0]}`?)" if close else ""
 
 
+_DATE_TEXT = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
 def _date(raw, where: str) -> datetime.date:
-    if not isinstance(raw, str) or not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+    if not isinstance(raw, str) or not _DATE_TEXT.fullmatch(raw):
         raise BatchError(f"{where}: expected a date YYYY-MM-DD, got {_show(raw)}", "B002")
     try:
         return datetime.date.fromisoformat(raw)
@@ -459,8 +615,29 @@ def _date(raw, where: str) -> datetime.date:
         raise BatchError(f"{where}: {_show(raw)} is not a day in the calendar", "B002") from None
 
 
+@contextlib.contextmanager
+def _no_collection():
+    """The cycle collector paused while a batch is read or evaluated.
+
+    Both steps make many objects and no reference cycles, so the collector would only walk
+    the growing population again and again: about half the evaluation time of a large batch.
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     """Check a whole batch and build its typed objects, or refuse it with one message."""
+    with _no_collection():
+        return _read_batch(spec, data, batch_cls, applicant_cls)
+
+
+def _read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     if spec.versions:
         version = _version_for(spec.versions, data)
         spec, batch_cls, applicant_cls = version.spec, version.batch_cls, version.applicant_cls
@@ -485,31 +662,51 @@ def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     raw_applicants = data.get("applicants")
     if not isinstance(raw_applicants, list):
         raise BatchError("batch: `applicants` must be a list of applicants", "B010")
+    applicants = _read_applicants(spec, reader, applicant_facts, raw_applicants, applicant_cls)
+    _require_rates(spec, values, applicants)
+    return _build(batch_cls, values), applicants
+
+
+def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, FactSpec], raw_applicants,
+                     applicant_cls) -> list:
+    """Every applicant checked and typed. The common values take the quick conversions; the
+    rest, and every refusal, go through `_Reader.value`, so the messages are the same."""
+    quick = {name: reader.quick(f) for name, f in facts_of.items()}
+    required = [name for name, f in facts_of.items() if f.required]
     applicants, seen = [], {}
     for index, raw in enumerate(raw_applicants, start=1):
-        label = f"applicant #{index}"
-        if not isinstance(raw, dict):
-            raise BatchError(f"{label}: expected an object of facts, got {_show(raw)}", "B010")
+        if type(raw) is not dict and not isinstance(raw, dict):
+            raise BatchError(f"applicant #{index}: expected an object of facts, got {_show(raw)}", "B010")
         ident = raw.get("id")
-        if ident is None:
-            raise BatchError(f"{label}: fact `id` is missing", "B005")
-        if not isinstance(ident, str) or not ident.strip() or not _unicode(ident):
-            raise BatchError(f"{label}: fact `id` must be non-empty text, got {_show(ident)}", "B002")
-        label = f"applicant {_show(ident)}"
+        if type(ident) is not str or not ident.isascii() or not ident.strip():
+            _check_id(ident, index)
         if ident in seen:
-            raise BatchError(f"{label}: duplicate id (also applicant #{seen[ident]})", "B007")
+            raise BatchError(f"applicant {_show(ident)}: duplicate id (also applicant #{seen[ident]})", "B007")
         seen[ident] = index
         facts = {}
         for key, value in raw.items():
-            if key not in applicant_facts:
-                raise BatchError(f"{label}: unknown fact `{key}`{_did_you_mean(key, applicant_facts)}", "B001")
-            facts[key] = reader.value(applicant_facts[key], value, f"{label}: fact `{key}`")
-        for name, f in applicant_facts.items():
-            if f.required and facts.get(name) is None:
-                raise BatchError(f"{label}: fact `{name}` ({f.label_en}) is required", "B005")
-        applicants.append(applicant_cls(**facts))
-    _require_rates(spec, values, applicants)
-    return batch_cls(**values), applicants
+            convert = quick.get(key)
+            if convert is None:
+                raise BatchError(f"applicant {_show(ident)}: unknown fact `{key}`{_did_you_mean(key, facts_of)}",
+                                 "B001")
+            try:
+                facts[key] = convert(value)
+            except _Slow:
+                facts[key] = reader.value(facts_of[key], value, f"applicant {_show(ident)}: fact `{key}`")
+        for name in required:
+            if facts.get(name) is None:
+                raise BatchError(f"applicant {_show(ident)}: fact `{name}` ({facts_of[name].label_en}) is required",
+                                 "B005")
+        applicants.append(_build(applicant_cls, facts))
+    return applicants
+
+
+def _check_id(ident, index: int) -> None:
+    """Refuse an id that is missing or not non-empty text; let any other text through."""
+    if ident is None:
+        raise BatchError(f"applicant #{index}: fact `id` is missing", "B005")
+    if not isinstance(ident, str) or not ident.strip() or not _unicode(ident):
+        raise BatchError(f"applicant #{index}: fact `id` must be non-empty text, got {_show(ident)}", "B002")
 
 
 def _require_rates(spec: PolicySpec, values: dict, applicants: list) -> None:
@@ -530,6 +727,14 @@ def _require_rates(spec: PolicySpec, values: dict, applicants: list) -> None:
 
 @attrs.define
 class Award:
+    """What one measure gives one applicant, and why.
+
+    The amount is computed at once; the reasons (`why`, `why_zh`) are written the first time
+    they are read, by the measure's explaining function on the same facts, followed by what
+    the population-wide steps noted (an exclusive group, a pool). Most awards of a large
+    batch are summed, never read, and cost no words.
+    """
+
     measure: str
     clause: int
     kind: str
@@ -540,9 +745,39 @@ class Award:
     payee_county: str | None
     city_share: Decimal | None
     county_share: Decimal | None
-    why: list[str]
-    why_zh: list[str]
-    assessment: Assessment | None = None  # the measure's own finding, before groups and pools
+    # What the reasons are written from: the measure, the facts, the rankings.
+    _spec: MeasureSpec = field(repr=False, eq=False)
+    _applicant: Any = field(repr=False, eq=False)
+    _batch: Any = field(repr=False, eq=False)
+    _context: "Context" = field(repr=False, eq=False)
+    _assessment: Assessment | None = field(default=None, repr=False, eq=False)
+    _notes: list[tuple[str, str]] | None = field(default=None, repr=False, eq=False)
+
+    @property
+    def assessment(self) -> Assessment:
+        """The measure's own finding, before groups and pools."""
+        if self._assessment is None:
+            with localcontext() as decimal_context:
+                decimal_context.prec = _PRECISION
+                self._assessment = self._spec.assess(self._applicant, self._batch, self._context)
+        return self._assessment
+
+    @property
+    def why(self) -> list[str]:
+        m = self._spec
+        return [f"({m.numeral}) {m.title_en} [{m.source}]", *self.assessment.why_en,
+                *(en for en, _ in self._notes or ())]
+
+    @property
+    def why_zh(self) -> list[str]:
+        m = self._spec
+        return [f"第({m.numeral})条 {m.title_zh}", *self.assessment.why_zh, *(zh for _, zh in self._notes or ())]
+
+    def note(self, en: str, zh: str) -> None:
+        """A reason added after the assessment: an exclusive group or a pool changed the amount."""
+        if self._notes is None:
+            self._notes = []
+        self._notes.append((en, zh))
 
     def to_json(self) -> dict:
         return {
@@ -555,8 +790,8 @@ class Award:
             "city_share": None if self.city_share is None else _money_text(self.city_share),
             "county_share": None if self.county_share is None else _money_text(self.county_share),
             "computed": _money_text(self.computed),
-            "why": list(self.why),
-            "why_zh": list(self.why_zh),
+            "why": self.why,
+            "why_zh": self.why_zh,
         }
 
 
@@ -637,11 +872,20 @@ def _sort_key(keys, applicant, index: int, ctx: Context):
             if value is None:
                 parts.append((1, 0))
             elif descending:
-                parts.append((0, _Desc(value)))
+                parts.append((0, _descending(value)))
             else:
                 parts.append((0, value))
     parts.append((0, index))
     return parts
+
+
+def _descending(value):
+    """A key that sorts `value` from the highest down."""
+    if isinstance(value, (int, Decimal)):
+        return -value
+    if isinstance(value, datetime.date):
+        return -value.toordinal()
+    return _Desc(value)
 
 
 @attrs.frozen(order=False)
@@ -664,7 +908,7 @@ def evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None
     if spec.versions:
         as_of = getattr(batch, "as_of", None)
         spec = version_on(spec.versions, as_of).spec if as_of is not None else spec.versions[0].spec
-    with localcontext() as decimal_context:
+    with localcontext() as decimal_context, _no_collection():
         decimal_context.prec = _PRECISION
         return _evaluate(spec, batch, applicants, observe)
 
@@ -672,34 +916,16 @@ def evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None
 def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None) -> BatchResult:
     ctx = Context()
     for ranking in spec.rankings:
-        pool = [(i, a) for i, a in enumerate(applicants) if ranking.among(a, batch)]
-        pool.sort(key=lambda item: _sort_key(ranking.keys, item[1], item[0], ctx))
-        ctx.ranks[ranking.name] = {id(a): position for position, (_, a) in enumerate(pool[:ranking.top], start=1)}
+        among = [(i, a) for i, a in enumerate(applicants) if ranking.among(a, batch)]
+        top = heapq.nsmallest(ranking.top, among, key=lambda item: _sort_key(ranking.keys, item[1], item[0], ctx))
+        ctx.ranks[ranking.name] = {id(a): position for position, (_, a) in enumerate(top, start=1)}
 
-    results: list[ApplicantResult] = []
-    by_measure: dict[str, list[tuple[int, Award, Assessment]]] = {m.name: [] for m in spec.measures}
-    for index, applicant in enumerate(applicants):
-        awards = []
-        for measure in spec.measures:
-            relevant = any(getattr(applicant, f) is not None for f in measure.relevant)
-            if not relevant and observe is None and measure.screen is not None \
-                    and not measure.screen(applicant, batch, ctx):
-                continue  # not eligible and not worth reporting: the same outcome as assessing it
-            try:
-                found: Assessment = measure.assess(applicant, batch, ctx)
-            except _Needed as missing:
-                raise BatchError(
-                    f"applicant {_show(applicant.id)}: fact `{missing.fact}` is needed by {measure.name} "
-                    f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given",
-                    "B006") from None
-            if observe is not None:
-                observe(measure, applicant, found)
-            if not found.eligible and not relevant:
-                continue
-            award = _award(spec, measure, applicant, found)
-            awards.append(award)
-            by_measure[measure.name].append((index, award, found))
-        results.append(ApplicantResult(applicant.id, awards))
+    pooled = {name for pool in spec.pools for name in pool.funds}
+    by_measure: dict[str, list[tuple[int, Award]]] = {name: [] for name in pooled}
+    if observe is None and spec.quick is not None:
+        results = _assess_quick(spec, batch, applicants, ctx, by_measure)
+    else:
+        results = _assess_explained(spec, batch, applicants, ctx, by_measure, observe)
 
     for group in spec.exclusives:
         _exclusive(group, spec, results, applicants)
@@ -712,26 +938,86 @@ def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | Non
     return BatchResult(spec.id, as_of, getattr(batch, "year", None), results, [p for ps in pools for p in ps])
 
 
-def _award(spec: PolicySpec, measure: MeasureSpec, applicant, found: Assessment) -> Award:
-    county = getattr(applicant, spec.jurisdiction) if spec.jurisdiction else None
-    head_en = f"({measure.numeral}) {measure.title_en} [{measure.source}]"
-    head_zh = f"第({measure.numeral})条 {measure.title_zh}"
-    return Award(
-        measure=measure.name, clause=measure.clause, kind=measure.kind,
-        computed=found.amount, amount=found.amount,
-        status="granted" if found.eligible else "not_eligible",
-        payee=measure.payee, payee_county=county, city_share=None, county_share=None,
-        why=[head_en, *found.why_en], why_zh=[head_zh, *found.why_zh], assessment=found,
-    )
+def _assess_quick(spec: PolicySpec, batch, applicants: list, ctx: Context, by_measure: dict) -> list:
+    """Every measure for every applicant, amounts only: the awards explain themselves when read."""
+    results: list[ApplicantResult] = []
+    quick, jurisdiction = spec.quick, spec.jurisdiction
+    measures = [(m, m.name, m.clause, m.kind, m.payee, m.name in by_measure) for m in spec.measures]
+    for index, applicant in enumerate(applicants):
+        awards = []
+        try:
+            found = quick(applicant, batch, ctx)
+        except _Needed:
+            # The explained assessments run the same steps in the same order: they name the measure.
+            _assess_explained(spec, batch, [applicant], ctx, {}, None)
+            raise AssertionError("the quiet and the explained assessments disagree") from None
+        county = getattr(applicant, jurisdiction) if jurisdiction else None
+        for k, amount in found:
+            measure, name, clause, kind, payee, pooled = measures[k]
+            if amount is NOT_ELIGIBLE:
+                award = Award(name, clause, kind, ZERO, ZERO, "not_eligible", payee, county, None, None,
+                              measure, applicant, batch, ctx)
+            else:
+                award = Award(name, clause, kind, amount, amount, "granted", payee, county, None, None,
+                              measure, applicant, batch, ctx)
+            awards.append(award)
+            if pooled:
+                by_measure[name].append((index, award))
+        results.append(ApplicantResult(applicant.id, awards))
+    return results
+
+
+def _assess_explained(spec: PolicySpec, batch, applicants: list, ctx: Context, by_measure: dict,
+                      observe: Callable | None) -> list:
+    """Every measure for every applicant, explained at once; `observe` sees every assessment."""
+    results: list[ApplicantResult] = []
+    for index, applicant in enumerate(applicants):
+        awards = []
+        county = getattr(applicant, spec.jurisdiction) if spec.jurisdiction else None
+        for measure in spec.measures:
+            try:
+                found: Assessment = measure.assess(applicant, batch, ctx)
+            except _Needed as missing:
+                raise _needed_error(missing, measure, applicant) from None
+            if observe is not None:
+                observe(measure, applicant, found)
+            if not found.eligible and not any(getattr(applicant, f) is not None for f in measure.relevant):
+                continue
+            award = Award(measure.name, measure.clause, measure.kind, found.amount, found.amount,
+                          "granted" if found.eligible else "not_eligible", measure.payee, county, None, None,
+                          measure, applicant, batch, ctx, found)
+            awards.append(award)
+            if measure.name in by_measure:
+                by_measure[measure.name].append((index, award))
+        results.append(ApplicantResult(applicant.id, awards))
+    return results
+
+
+def _needed_error(missing: _Needed, measure: MeasureSpec, applicant) -> BatchError:
+    return BatchError(
+        f"applicant {_show(applicant.id)}: fact `{missing.fact}` is needed by {measure.name} "
+        f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given", "B006")
 
 
 def _share(spec: PolicySpec, measure: MeasureSpec, award: Award) -> None:
     """The burden split of a paid amount; None where the fiscal system settles it."""
     if measure.city_percent is None:
         return
+    if award.amount is ZERO:  # not eligible, or superseded: no need to compute 0 × share
+        award.city_share = award.county_share = _ZERO_SHARES.get(spec.quantum) or _zero_share(spec)
+        return
     city = (award.amount * measure.city_percent / 100).quantize(spec.quantum, rounding=_ROUNDING[spec.rounding])
     award.city_share = city
     award.county_share = award.amount - city
+
+
+_ZERO_SHARES: dict[Decimal, Decimal] = {}
+
+
+def _zero_share(spec: PolicySpec) -> Decimal:
+    """0 quantized as the policy rounds: what the share computation gives for an amount of ZERO."""
+    share = _ZERO_SHARES[spec.quantum] = ZERO.quantize(spec.quantum)
+    return share
 
 
 def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantResult], applicants: list) -> None:
@@ -760,30 +1046,29 @@ def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantRe
 def _supersede(award: Award, en: str, zh: str) -> None:
     award.amount = ZERO
     award.status = "superseded"
-    award.why.append(en)
-    award.why_zh.append(zh)
+    award.note(en, zh)
 
 
 def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: Context) -> list[PoolResult]:
-    claims = [(i, award, found) for name in pool.funds for i, award, found in by_measure[name]
+    claims = [(i, award) for name in pool.funds for i, award in by_measure[name]
               if award.status == "granted" and award.amount > 0]
     claims.sort(key=lambda c: _sort_key(pool.order, applicants[c[0]], c[0], ctx))
     left = pool.limit
-    for _, award, found in claims:
+    for _, award in claims:
         asked = award.amount
         if asked <= left:
             left -= asked
             continue
         granted = left
-        if pool.whole_units and found.unit:
-            granted = (left // found.unit) * found.unit
+        unit = award.assessment.unit if pool.whole_units else None
+        if unit:
+            granted = (left // unit) * unit
         left -= granted
         award.amount = granted
         award.status = "pool_reduced" if granted > 0 else "pool_exhausted"
-        award.why.append(f"the {pool.title_en} ({money(pool.limit, 'en')}) had {money(granted, 'en')} left "
-                         f"for this application of {money(asked, 'en')}")
-        award.why_zh.append(f"{pool.title_zh}({money(pool.limit, 'zh')})仅余{money(granted, 'zh')},"
-                            f"本申请{money(asked, 'zh')}")
+        award.note(f"the {pool.title_en} ({money(pool.limit, 'en')}) had {money(granted, 'en')} left "
+                   f"for this application of {money(asked, 'en')}",
+                   f"{pool.title_zh}({money(pool.limit, 'zh')})仅余{money(granted, 'zh')},本申请{money(asked, 'zh')}")
     used = pool.limit - left
     return [PoolResult(",".join(pool.funds), pool.name, pool.limit, used)]
 

@@ -226,8 +226,8 @@ def test_a_batch_dated_before_the_first_version_is_refused_as_before(amended, as
 def test_the_first_version_is_the_code_of_the_policy_as_issued():
     versioned = compile_file(BAOTOU, amendment_dirs=(AMENDMENTS,)).python
     alone = compile_policy(parse_file(BAOTOU).policy)
-    first = versioned[versioned.index("@_rt.frozen"):versioned.index("\n@_rt.frozen", versioned.index("V1_SPEC ="))]
-    own = alone[alone.index("@_rt.frozen"):alone.index("\n\ndef read(")]
+    first = versioned[versioned.index("@_rt.facts_class"):versioned.index("\n@_rt.facts_class", versioned.index("V1_SPEC ="))]
+    own = alone[alone.index("@_rt.facts_class"):alone.index("\n\ndef read(")]
     assert first.replace("V1_", "").rstrip("\n") == own
 
 
