@@ -31,6 +31,18 @@ def _records(path: Path) -> tuple[dict, list[dict]]:
         return batch, [json.loads(line, parse_float=Decimal) for line in fh]
 
 
+def _streamed(path: Path) -> dict:
+    """The batch with its applicants read one line at a time, as the calculator checks them."""
+    fh = open(path, encoding="utf-8")
+    batch = json.loads(fh.readline(), parse_float=Decimal)
+
+    def applicants():
+        with fh:
+            for line in fh:
+                yield json.loads(line, parse_float=Decimal)
+    return {**batch, "applicants": applicants()}
+
+
 def _scalar_amounts(result, names) -> np.ndarray:
     out = np.zeros((len(result.applicants), len(names)), np.int64)
     column = {name: k for k, name in enumerate(names)}
@@ -59,8 +71,7 @@ def engine(name: str):
         names = [m.name for m in version_of(module.SPEC, as_of)[1].measures]  # the version in force
         if name == "scalar":
             def read(path):
-                batch, applicants = _records(path)
-                return module.read({**batch, "applicants": applicants})
+                return module.read(_streamed(path))
             return read, lambda typed: _scalar_amounts(module.evaluate(*typed), names), names
         evaluation = Evaluation(compiled, module)
         vector = evaluation.vector_module()
@@ -71,8 +82,7 @@ def engine(name: str):
         scalar, vector = modules()
         if name == "scalar-3":
             def read3(path):
-                batch, applicants = _records(path)
-                return scalar.read({**batch, "applicants": applicants})
+                return scalar.read(_streamed(path))
             return read3, lambda typed: _scalar_amounts(scalar.evaluate(*typed), THREE), THREE
         from pol.commands.eval import Evaluation
 

@@ -8,6 +8,7 @@ groups, pools) and the explanation attached to every amount.
 
 from __future__ import annotations
 
+import collections.abc
 import contextlib
 import datetime
 import difflib
@@ -660,7 +661,9 @@ def _read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
                          f"{spec.period_start} to {spec.period_end}", "B008")
     spec.batch_defaults(values)
     raw_applicants = data.get("applicants")
-    if not isinstance(raw_applicants, list):
+    # A list, as JSON has it; or an iterator, so a long batch can be read one applicant at a
+    # time (from JSON Lines, say) without holding every raw applicant at once.
+    if not isinstance(raw_applicants, (list, tuple, collections.abc.Iterator)):
         raise BatchError("batch: `applicants` must be a list of applicants", "B010")
     applicants = _read_applicants(spec, reader, applicant_facts, raw_applicants, applicant_cls)
     _require_rates(spec, values, applicants)
@@ -673,6 +676,8 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
     rest, and every refusal, go through `_Reader.value`, so the messages are the same."""
     quick = {name: reader.quick(f) for name, f in facts_of.items()}
     required = [name for name, f in facts_of.items() if f.required]
+    partial = bool(applicant_cls.__dict__.get("_pol_partial"))
+    new = object.__new__
     applicants, seen = [], {}
     for index, raw in enumerate(raw_applicants, start=1):
         if type(raw) is not dict and not isinstance(raw, dict):
@@ -683,7 +688,9 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
         if ident in seen:
             raise BatchError(f"applicant {_show(ident)}: duplicate id (also applicant #{seen[ident]})", "B007")
         seen[ident] = index
-        facts = {}
+        # The facts go straight into the new instance's own dict (see facts_class).
+        applicant = new(applicant_cls) if partial else None
+        facts = applicant.__dict__ if partial else {}
         for key, value in raw.items():
             convert = quick.get(key)
             if convert is None:
@@ -697,7 +704,7 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
             if facts.get(name) is None:
                 raise BatchError(f"applicant {_show(ident)}: fact `{name}` ({facts_of[name].label_en}) is required",
                                  "B005")
-        applicants.append(_build(applicant_cls, facts))
+        applicants.append(applicant if partial else applicant_cls(**facts))
     return applicants
 
 
@@ -1004,7 +1011,8 @@ def _share(spec: PolicySpec, measure: MeasureSpec, award: Award) -> None:
     if measure.city_percent is None:
         return
     if award.amount is ZERO:  # not eligible, or superseded: no need to compute 0 × share
-        award.city_share = award.county_share = _ZERO_SHARES.get(spec.quantum) or _zero_share(spec)
+        zero = _ZERO_SHARES.get(spec.quantum)
+        award.city_share = award.county_share = _zero_share(spec) if zero is None else zero
         return
     city = (award.amount * measure.city_percent / 100).quantize(spec.quantum, rounding=_ROUNDING[spec.rounding])
     award.city_share = city
