@@ -34,11 +34,11 @@ from bench.population import write_jsonl
 REPO = Path(__file__).resolve().parents[1]
 FULL = ("scalar", "vector")
 THREE = ("scalar-3", "vector-3", "python-3", "openfisca-3")
-REPEATS = {10_000: 5, 100_000: 3, 1_000_000: 1}
+REPEATS = {10_000: 5, 100_000: 3, 1_000_000: 3}
 
 
 def _repeats(n: int) -> int:
-    return REPEATS.get(n, 3 if n < 1_000_000 else 1)
+    return REPEATS.get(n, 3)
 
 
 def _worker(engine: str, path: Path, repeats: int, out: Path) -> dict:

@@ -31,16 +31,13 @@ def _records(path: Path) -> tuple[dict, list[dict]]:
         return batch, [json.loads(line, parse_float=Decimal) for line in fh]
 
 
-def _streamed(path: Path) -> dict:
-    """The batch with its applicants read one line at a time, as the calculator checks them."""
-    fh = open(path, encoding="utf-8")
-    batch = json.loads(fh.readline(), parse_float=Decimal)
+def _streamed(path: Path, spec) -> dict:
+    """The batch as the scalar calculator reads it from JSON Lines: with pol's own reader (the one
+    `pol eval` uses), its applicants one line at a time, checked as they come."""
+    from pol import batchio
 
-    def applicants():
-        with fh:
-            for line in fh:
-                yield json.loads(line, parse_float=Decimal)
-    return {**batch, "applicants": applicants()}
+    stream = batchio.Source(path, "jsonl").open(spec)
+    return {**stream.batch_data(), "applicants": (raw for _, raw in stream.records())}
 
 
 def _scalar_amounts(result, names) -> np.ndarray:
@@ -71,7 +68,7 @@ def engine(name: str):
         names = [m.name for m in version_of(module.SPEC, as_of)[1].measures]  # the version in force
         if name == "scalar":
             def read(path):
-                return module.read(_streamed(path))
+                return module.read(_streamed(path, module.SPEC))
             return read, lambda typed: _scalar_amounts(module.evaluate(*typed), names), names
         evaluation = Evaluation(compiled, module)
         vector = evaluation.vector_module()
@@ -82,7 +79,7 @@ def engine(name: str):
         scalar, vector = modules()
         if name == "scalar-3":
             def read3(path):
-                return scalar.read(_streamed(path))
+                return scalar.read(_streamed(path, scalar.SPEC))
             return read3, lambda typed: _scalar_amounts(scalar.evaluate(*typed), THREE), THREE
         from pol.commands.eval import Evaluation
 

@@ -423,7 +423,6 @@ class _Slow(Exception):
     """A value the quick conversion does not decide: `_Reader.value` reads it, or words the refusal."""
 
 
-_SLOW = _Slow()
 _QUICK_INT_LIMIT = 10 ** 29  # below it an integer is within every limit of `_Reader.value`
 _QUICK_TEXT_LIMIT = 30  # a decimal text this short is within every limit too
 
@@ -441,12 +440,12 @@ class _Reader:
             def convert(raw):
                 if raw is True or raw is False or raw is None:
                     return raw
-                raise _SLOW
+                raise _Slow
         elif kind in ("integer", "year"):
             def convert(raw):
                 if raw is None or (type(raw) is int and 0 <= raw < _QUICK_INT_LIMIT):
                     return raw
-                raise _SLOW
+                raise _Slow
         elif kind in ("decimal", "money", "area", "rate"):
             positive = kind == "rate"
             match = _DECIMAL_TEXT.fullmatch
@@ -467,31 +466,32 @@ class _Reader:
                     if (raw.is_finite() and not raw.is_signed() and raw.adjusted() < _MAX_DIGITS
                             and len(raw.as_tuple().digits) <= _MAX_SIGNIFICANT and not (positive and not raw)):
                         return raw
-                raise _SLOW
+                raise _Slow
         elif kind == "date":
             parse = datetime.date.fromisoformat
 
             def convert(raw):
                 if raw is None:
                     return None
-                if type(raw) is str and len(raw) == 10 and _DATE_TEXT.fullmatch(raw):
+                # YYYY-MM-DD in ASCII digits: fromisoformat then refuses any other character.
+                if type(raw) is str and len(raw) == 10 and raw[4] == raw[7] == "-" and raw.isascii():
                     try:
                         return parse(raw)
                     except ValueError:
                         pass
-                raise _SLOW
+                raise _Slow
         elif kind in ("text", "identifier"):
             def convert(raw):
                 if raw is None or (type(raw) is str and raw.isascii() and raw.strip()):
                     return raw
-                raise _SLOW
+                raise _Slow
         elif kind == "enum":
             codes = self.enum_codes[fact.enum]
 
             def convert(raw):
                 if raw is None or (type(raw) is str and raw in codes):
                     return raw
-                raise _SLOW
+                raise _Slow
         elif kind == "count_map":
             codes = self.enum_codes[fact.enum]
 
@@ -501,12 +501,12 @@ class _Reader:
                 if type(raw) is dict and all(type(k) is str and k in codes and type(v) is int
                                              and 0 <= v < _QUICK_INT_LIMIT for k, v in raw.items()):
                     return dict(raw)
-                raise _SLOW
+                raise _Slow
         else:
             def convert(raw):
                 if raw is None:
                     return None
-                raise _SLOW
+                raise _Slow
         return convert
 
     def value(self, fact: FactSpec, raw, where: str):
@@ -692,10 +692,11 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
         applicant = new(applicant_cls) if partial else None
         facts = applicant.__dict__ if partial else {}
         for key, value in raw.items():
-            convert = quick.get(key)
-            if convert is None:
+            try:
+                convert = quick[key]
+            except KeyError:
                 raise BatchError(f"applicant {_show(ident)}: unknown fact `{key}`{_did_you_mean(key, facts_of)}",
-                                 "B001")
+                                 "B001") from None
             try:
                 facts[key] = convert(value)
             except _Slow:
@@ -929,27 +930,26 @@ def _evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | Non
 
     pooled = {name for pool in spec.pools for name in pool.funds}
     by_measure: dict[str, list[tuple[int, Award]]] = {name: [] for name in pooled}
+    # `paying`: the applicants with an award granted above zero, all an exclusive group looks at.
     if observe is None and spec.quick is not None:
-        results = _assess_quick(spec, batch, applicants, ctx, by_measure)
+        results, paying = _assess_quick(spec, batch, applicants, ctx, by_measure)
     else:
-        results = _assess_explained(spec, batch, applicants, ctx, by_measure, observe)
+        results, paying = _assess_explained(spec, batch, applicants, ctx, by_measure, observe)
 
     for group in spec.exclusives:
-        _exclusive(group, spec, results, applicants)
+        _exclusive(group, spec, results, applicants, paying)
     pools = [_fund(pool, spec, by_measure, applicants, ctx) for pool in spec.pools]
-    by_name = {m.name: m for m in spec.measures}
-    for result in results:
-        for award in result.awards:
-            _share(spec, by_name[award.measure], award)
     as_of = getattr(batch, "as_of", None)
     return BatchResult(spec.id, as_of, getattr(batch, "year", None), results, [p for ps in pools for p in ps])
 
 
-def _assess_quick(spec: PolicySpec, batch, applicants: list, ctx: Context, by_measure: dict) -> list:
+def _assess_quick(spec: PolicySpec, batch, applicants: list, ctx: Context, by_measure: dict) -> tuple[list, list]:
     """Every measure for every applicant, amounts only: the awards explain themselves when read."""
     results: list[ApplicantResult] = []
+    paying: list[int] = []
     quick, jurisdiction = spec.quick, spec.jurisdiction
-    measures = [(m, m.name, m.clause, m.kind, m.payee, m.name in by_measure) for m in spec.measures]
+    measures = [(m, m.name, m.clause, m.kind, m.payee, m.name in by_measure, _shares(spec, m, ZERO))
+                for m in spec.measures]
     for index, applicant in enumerate(applicants):
         awards = []
         try:
@@ -959,25 +959,32 @@ def _assess_quick(spec: PolicySpec, batch, applicants: list, ctx: Context, by_me
             _assess_explained(spec, batch, [applicant], ctx, {}, None)
             raise AssertionError("the quiet and the explained assessments disagree") from None
         county = getattr(applicant, jurisdiction) if jurisdiction else None
+        pays = False
         for k, amount in found:
-            measure, name, clause, kind, payee, pooled = measures[k]
+            measure, name, clause, kind, payee, pooled, (city, rest) = measures[k]
             if amount is NOT_ELIGIBLE:
-                award = Award(name, clause, kind, ZERO, ZERO, "not_eligible", payee, county, None, None,
+                award = Award(name, clause, kind, ZERO, ZERO, "not_eligible", payee, county, city, rest,
                               measure, applicant, batch, ctx)
             else:
-                award = Award(name, clause, kind, amount, amount, "granted", payee, county, None, None,
+                if amount:
+                    city, rest = _shares(spec, measure, amount)
+                    pays = True
+                award = Award(name, clause, kind, amount, amount, "granted", payee, county, city, rest,
                               measure, applicant, batch, ctx)
             awards.append(award)
             if pooled:
                 by_measure[name].append((index, award))
         results.append(ApplicantResult(applicant.id, awards))
-    return results
+        if pays:
+            paying.append(index)
+    return results, paying
 
 
 def _assess_explained(spec: PolicySpec, batch, applicants: list, ctx: Context, by_measure: dict,
-                      observe: Callable | None) -> list:
+                      observe: Callable | None) -> tuple[list, list]:
     """Every measure for every applicant, explained at once; `observe` sees every assessment."""
     results: list[ApplicantResult] = []
+    paying: list[int] = []
     for index, applicant in enumerate(applicants):
         awards = []
         county = getattr(applicant, spec.jurisdiction) if spec.jurisdiction else None
@@ -990,14 +997,17 @@ def _assess_explained(spec: PolicySpec, batch, applicants: list, ctx: Context, b
                 observe(measure, applicant, found)
             if not found.eligible and not any(getattr(applicant, f) is not None for f in measure.relevant):
                 continue
+            city, rest = _shares(spec, measure, found.amount)
             award = Award(measure.name, measure.clause, measure.kind, found.amount, found.amount,
-                          "granted" if found.eligible else "not_eligible", measure.payee, county, None, None,
+                          "granted" if found.eligible else "not_eligible", measure.payee, county, city, rest,
                           measure, applicant, batch, ctx, found)
             awards.append(award)
             if measure.name in by_measure:
                 by_measure[measure.name].append((index, award))
         results.append(ApplicantResult(applicant.id, awards))
-    return results
+        if any(a.status == "granted" and a.amount for a in awards):
+            paying.append(index)
+    return results, paying
 
 
 def _needed_error(missing: _Needed, measure: MeasureSpec, applicant) -> BatchError:
@@ -1006,31 +1016,27 @@ def _needed_error(missing: _Needed, measure: MeasureSpec, applicant) -> BatchErr
         f"(({measure.numeral}) {measure.title_en}), whose conditions hold, but it was not given", "B006")
 
 
-def _share(spec: PolicySpec, measure: MeasureSpec, award: Award) -> None:
-    """The burden split of a paid amount; None where the fiscal system settles it."""
+def _shares(spec: PolicySpec, measure: MeasureSpec, amount: Decimal) -> tuple[Decimal | None, Decimal | None]:
+    """The burden split of a paid amount, (city, county); None where the fiscal system settles it."""
     if measure.city_percent is None:
-        return
-    if award.amount is ZERO:  # not eligible, or superseded: no need to compute 0 × share
-        zero = _ZERO_SHARES.get(spec.quantum)
-        award.city_share = award.county_share = _zero_share(spec) if zero is None else zero
-        return
-    city = (award.amount * measure.city_percent / 100).quantize(spec.quantum, rounding=_ROUNDING[spec.rounding])
-    award.city_share = city
-    award.county_share = award.amount - city
+        return None, None
+    city = (amount * measure.city_percent / 100).quantize(spec.quantum, rounding=_ROUNDING[spec.rounding])
+    return city, amount - city
 
 
-_ZERO_SHARES: dict[Decimal, Decimal] = {}
+def _pay(spec: PolicySpec, award: Award, amount: Decimal, status: str, en: str, zh: str) -> None:
+    """An exclusive group or a pool changes an award's amount: its status, shares and reasons follow."""
+    award.amount = amount
+    award.status = status
+    award.city_share, award.county_share = _shares(spec, award._spec, amount)
+    award.note(en, zh)
 
 
-def _zero_share(spec: PolicySpec) -> Decimal:
-    """0 quantized as the policy rounds: what the share computation gives for an amount of ZERO."""
-    share = _ZERO_SHARES[spec.quantum] = ZERO.quantize(spec.quantum)
-    return share
-
-
-def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantResult], applicants: list) -> None:
+def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantResult], applicants: list,
+               paying: list[int]) -> None:
     order = {name: i for i, name in enumerate(group.members)}
-    for result, applicant in zip(results, applicants):
+    for index in paying:
+        result, applicant = results[index], applicants[index]
         members = [a for a in result.awards if a.measure in order and a.status == "granted" and a.amount > 0]
         if not members:
             continue
@@ -1039,22 +1045,16 @@ def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantRe
         best, rest = members[0], members[1:]
         other = getattr(applicant, group.against) if group.against else None
         for award in rest:
-            _supersede(award, f"superseded by {best.measure} ({money(best.amount, 'en')}) under "
+            _pay(spec, award, ZERO, "superseded", f"superseded by {best.measure} ({money(best.amount, 'en')}) under "
                               f"({group.numeral}) {group.title_en}",
                        f"依第({group.numeral})条{group.title_zh},由{best.measure}"
                        f"({money(best.amount, 'zh')})取代")
         if other is not None and other > 0 and other >= best.amount:
             fact = next(f for f in spec.facts if f.name == group.against)
-            _supersede(best, f"superseded: the {fact.label_en} ({money(other, 'en')}) is at least this one, "
+            _pay(spec, best, ZERO, "superseded", f"superseded: the {fact.label_en} ({money(other, 'en')}) is at least this one, "
                              f"under ({group.numeral}) {group.title_en}",
                        f"{fact.label_zh}({money(other, 'zh')})不低于本项,依第({group.numeral})条"
                        f"{group.title_zh}原则不重复奖励")
-
-
-def _supersede(award: Award, en: str, zh: str) -> None:
-    award.amount = ZERO
-    award.status = "superseded"
-    award.note(en, zh)
 
 
 def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: Context) -> list[PoolResult]:
@@ -1072,11 +1072,10 @@ def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: C
         if unit:
             granted = (left // unit) * unit
         left -= granted
-        award.amount = granted
-        award.status = "pool_reduced" if granted > 0 else "pool_exhausted"
-        award.note(f"the {pool.title_en} ({money(pool.limit, 'en')}) had {money(granted, 'en')} left "
-                   f"for this application of {money(asked, 'en')}",
-                   f"{pool.title_zh}({money(pool.limit, 'zh')})仅余{money(granted, 'zh')},本申请{money(asked, 'zh')}")
+        _pay(spec, award, granted, "pool_reduced" if granted > 0 else "pool_exhausted",
+             f"the {pool.title_en} ({money(pool.limit, 'en')}) had {money(granted, 'en')} left "
+             f"for this application of {money(asked, 'en')}",
+             f"{pool.title_zh}({money(pool.limit, 'zh')})仅余{money(granted, 'zh')},本申请{money(asked, 'zh')}")
     used = pool.limit - left
     return [PoolResult(",".join(pool.funds), pool.name, pool.limit, used)]
 
