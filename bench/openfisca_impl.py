@@ -145,11 +145,15 @@ def inputs(batch: dict, applicants: list[dict]) -> dict[str, np.ndarray]:
     return out
 
 
-def evaluate(tbs: TaxBenefitSystem, columns: dict[str, np.ndarray]) -> np.ndarray:
-    """Amounts in fen (n x 4: M7, M8, M11a, M11b) as OpenFisca computes them."""
+def evaluate(tbs: TaxBenefitSystem, columns: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """M7, M8, M11a, M11b as OpenFisca computes them (float32 yuan)."""
     n = len(columns["usd_cny_rate"])
     sim = SimulationBuilder().build_default_simulation(tbs, count=n)
     for name, values in columns.items():
         sim.set_input(name, PERIOD, values)
-    out = np.stack([sim.calculate(name, PERIOD) for name in ("m7", "m8", "m11a", "m11b")], axis=1)
-    return np.round(out.astype(np.float64) * 100).astype(np.int64)
+    return [sim.calculate(name, PERIOD) for name in ("m7", "m8", "m11a", "m11b")]
+
+
+def amounts(computed: list[np.ndarray]) -> np.ndarray:
+    """Amounts in fen (n x 4), as the other engines give them."""
+    return np.round(np.stack(computed, axis=1).astype(np.float64) * 100).astype(np.int64)

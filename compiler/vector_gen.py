@@ -61,6 +61,46 @@ class _VectorModule(pg._Module):
         enum = self.facts[other.name].type.enum
         return _c("code", _const(enum), _const(self.enum_code(enum_expr)))
 
+    # -- which applicant facts a condition cannot hold without
+    def required(self, cond) -> set[str]:
+        """Facts whose absence makes `cond` false for certain, as the scalar calculator reads it."""
+        match cond:
+            case n.And(operands=ops):
+                return set().union(*(self.required(o) for o in ops))
+            case n.Ref(name=name) if self.facts[name].type.kind == "bool":
+                return self._own(name)  # `truth`: absent is not true
+            case n.IsGiven(operand=n.Ref(name=name)):
+                return self._own(name)
+            case n.Within(operand=op):
+                return self._absent_with(op)
+            case n.Compare(op=op, left=left, right=right):
+                if self.is_enum_literal(right, left) or self.is_enum_literal(left, right):
+                    return self._absent_with(left) | self._absent_with(right)
+                if self.kind_of(left) == self.kind_of(right) == "number":
+                    # An absent number is 0: the fact is required when 0 fails the comparison.
+                    if isinstance(left, n.Ref) and isinstance(right, n.Quantity) and not _HOLDS[op](0, right.value):
+                        return self._own(left.name)
+                    if isinstance(right, n.Ref) and isinstance(left, n.Quantity) and not _HOLDS[op](left.value, 0):
+                        return self._own(right.name)
+                    return set()
+                # Dates, years, codes: a comparison with an absent side does not hold (runtime.compare).
+                return self._absent_with(left) | self._absent_with(right)
+        return set()
+
+    def _absent_with(self, expr) -> set[str]:
+        """Facts whose absence makes a non-number value absent."""
+        match expr:
+            case n.Ref(name=name) if name in self.facts and self.kind_of(expr) != "number":
+                return self._own(name)
+            case n.YearOf(operand=op) | n.FirstFullYearAfter(operand=op) | n.FullYearsSince(operand=op):
+                return self._absent_with(op)
+            case n.Arith(left=left, right=right) if not self.kind_of(left) == self.kind_of(right) == "number":
+                return self._absent_with(left) | self._absent_with(right)
+        return set()
+
+    def _own(self, name: str) -> set[str]:
+        return {name} if name in self.facts and self.facts[name].scope == "applicant" else set()
+
     # -- values inside conditions: an absent number is 0 (runtime.num), as in python_gen.cvalue
     def cvalue(self, expr) -> ast.expr:
         match expr:
@@ -180,9 +220,19 @@ class _VectorModule(pg._Module):
         conjuncts = measure.condition.operands if isinstance(measure.condition, n.And) else (
             (measure.condition,) if measure.condition is not None else ())
         held = [self.condition(cond) for cond in conjuncts]
-        body: list[ast.stmt] = [pg._assign("held", _call(_vr("all_"), *held)),
-                                # the amount is computed for the applicants whose conditions hold
-                                pg._assign("c", _c("only", _name("held")))]
+        required = sorted(set().union(*(self.required(cond) for cond in conjuncts)))
+        if required:
+            # The conditions cannot hold where a fact they require is absent: they are computed
+            # for the applicants who give every one of them (a few of a whole city's, mostly).
+            body: list[ast.stmt] = [
+                pg._assign("everyone", _name("c")),
+                pg._assign("c", _c("given", pg._tuple(_const(f) for f in required))),
+                pg._assign("held", _c("widen", _call(_vr("all_"), *held))),
+                pg._assign("c", _call(_attr(_name("everyone"), "only"), _name("held")))]
+        else:
+            body = [pg._assign("held", _call(_vr("all_"), *held))]
+            # the amount is computed for the applicants whose conditions hold
+            body.append(pg._assign("c", _c("only", _name("held"))))
         payee_county = self.payee_county(measure)
         if payee_county is not None:
             # Paid to the applicant's county: with no county there is no one to pay (as the scalar engine).
@@ -199,6 +249,10 @@ class _VectorModule(pg._Module):
         doc = f"({clause.numeral}) {title}, over every applicant.\n\n    Source: {self.source_name}:{measure.span.line}\n    "
         self.body.append(self._function(fname, ["c"], [ast.Expr(_const(doc)), *body], measure.span))
         return fname
+
+
+_HOLDS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b, "<": lambda a, b: a < b,
+          "=": lambda a, b: a == b, "!=": lambda a, b: a != b}
 
 
 def compile_vector(policy: n.Policy, source_name: str | None = None, versions=()) -> str:

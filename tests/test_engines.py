@@ -264,3 +264,29 @@ def test_auto_keeps_the_reasons_of_json_and_text_output(tmp_path):
     assert awards and all(w["why"] and w["why_zh"] for w in awards)
     out_csv = tmp_path / "out.csv"
     assert main(["eval", str(BAOTOU), "--facts", str(large), "--format", "csv", "-o", str(out_csv), "--quiet"]) == 0
+
+
+@pytest.mark.parametrize("condition", [
+    "livestream_rooms < 5", "livestream_rooms >= 0", "livestream_rooms 不少于 5", "not livestream_rooms >= 5",
+    "livestream_rooms >= 5 or sales >= 1元", "county = qingshan", "county != qingshan", "sales 达到 2000万元",
+    "0 < livestream_rooms", "5 > livestream_rooms", "livestream_rooms 不少于 5 and not sales > 0元"])
+def test_conditions_computed_only_where_their_facts_are_given_agree(condition, tmp_path):
+    """The vector engine computes a measure's conditions only for the applicants who give the facts
+    the conditions require (an absent number is 0: `rooms < 5` holds without rooms); every form agrees."""
+    from tests.policy_text import policy_text
+
+    policy = tmp_path / "required.pol"
+    policy.write_text(policy_text().replace("when livestream_rooms 不少于 5 and sales 达到 2000万元",
+                                            f"when {condition}"), encoding="utf-8")
+    engines = Engines(policy)
+    # Every applicant gives the sales the amount needs, so no batch is refused for want of them.
+    rows = [{"id": "sales only", "sales": "30000000"}, {"id": "county", "county": "qingshan", "sales": "100"},
+            {"id": "rooms", "livestream_rooms": 6, "sales": "0"},
+            {"id": "few", "livestream_rooms": 2, "county": "kundulun", "sales": "2500000"},
+            {"id": "both", "livestream_rooms": 7, "sales": "25000000.50", "county": "kundulun"}]
+    text = json.dumps({"as_of": "2023-01-01", "applicants": rows})
+    scalar = without_reasons(engines.run(text, "scalar", tmp_path))
+    vector = engines.run(text, "vector", tmp_path)
+    assert vector == scalar
+    granted = {a["id"] for a in scalar["applicants"] for w in a["awards"] if w["status"] == "granted"}
+    assert 0 < len(granted) < len(rows) or condition in ("livestream_rooms >= 0", "livestream_rooms >= 5 or sales >= 1元")
