@@ -17,6 +17,7 @@ from pathlib import Path
 
 from dsl import diagnostics as diag
 from dsl import nodes as n
+from dsl.collector import pausing
 from dsl.types import walk
 
 from .describe import Describer
@@ -94,11 +95,23 @@ def _dict(pairs) -> ast.Dict:
 def _located(node: ast.AST, span: n.Span) -> ast.AST:
     """Carry the .pol line into the Python tree, as hy does."""
     if span.line:
-        for child in ast.walk(node):
-            if isinstance(child, (ast.stmt, ast.expr)):
-                child.lineno = child.end_lineno = span.line
-                child.col_offset = child.end_col_offset = max(span.column - 1, 0)
+        _place(node, span.line, max(span.column - 1, 0))
     return node
+
+
+def _place(node: ast.AST, line: int, column: int) -> None:
+    """Give `line` to every statement and expression under `node` without one. A node placed
+    already keeps its finer place (a condition's line inside its measure's), and its subtree
+    is not walked again: each node is placed once however deep the nesting."""
+    todo = [node]
+    while todo:
+        child = todo.pop()
+        if isinstance(child, (ast.stmt, ast.expr)):
+            if getattr(child, "lineno", None) is not None:
+                continue
+            child.lineno = child.end_lineno = line
+            child.col_offset = child.end_col_offset = column
+        todo.extend(ast.iter_child_nodes(child))
 
 
 # ---------------------------------------------------------------- the compiler
@@ -429,6 +442,7 @@ def _percent(burden: n.Burden | None) -> Decimal | None:
     return burden.city
 
 
+@pausing
 def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
     """The Python source of the calculator. The policy must have passed `dsl.checks.check`."""
     source_name = source_name or Path(policy.path).name
@@ -507,8 +521,15 @@ def compile_policy(policy: n.Policy, source_name: str | None = None) -> str:
     module += m.body
     module.append(_assign("SPEC", spec))
     module += _entry_points()
+    return _source(module)
+
+
+def _source(module: list[ast.stmt]) -> str:
+    """The module's text. The parts made without a .pol line (imports, constants, SPEC) are
+    placed at line 1, as ast.fix_missing_locations would, without walking again the measures
+    placed already (on a policy of 1,000 measures that walk cost a third of compiling)."""
     tree = ast.Module(body=module, type_ignores=[])
-    ast.fix_missing_locations(tree)
+    _place(tree, 1, 0)
     return ast.unparse(tree) + "\n"
 
 
@@ -547,6 +568,7 @@ def _facts_used(measure: n.Measure) -> list[str]:
 # ---------------------------------------------------------------- a policy with amendments
 
 
+@pausing
 def compile_versions(versions, source_name: str | None = None) -> str:
     """One module for a policy and its amendments, with entry points that read and evaluate a
     batch by the version in force on its `as_of`. `versions` are `dsl.amend.Version`s, oldest
@@ -604,9 +626,7 @@ def compile_versions(versions, source_name: str | None = None) -> str:
         *_versioned_entry_points(),
         *entry_points,
     ]
-    tree = ast.Module(body=module, type_ignores=[])
-    ast.fix_missing_locations(tree)
-    return ast.unparse(tree) + "\n"
+    return _source(module)
 
 
 _ENTRY_POINTS = ("read", "evaluate", "evaluate_json")

@@ -20,6 +20,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from dsl import nodes as n
+from dsl.collector import pausing
 from pol.vector_runtime import VectorUnsupported
 
 from . import python_gen as pg
@@ -255,6 +256,7 @@ _HOLDS = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b:
           "=": lambda a, b: a == b, "!=": lambda a, b: a != b}
 
 
+@pausing
 def compile_vector(policy: n.Policy, source_name: str | None = None, versions=()) -> str:
     """The Python source of the vectorised calculator. The policy must have passed `dsl.checks.check`.
 
@@ -294,9 +296,7 @@ def evaluate(spec, batch, population):
     """Every applicant of the population: a VectorResult (amounts in fen, statuses, shares, pools)."""
     return _vr.evaluate(spec, ASSESS, AMONG, batch, population)
 ''').body
-    tree = ast.Module(body=module, type_ignores=[])
-    ast.fix_missing_locations(tree)
-    return ast.unparse(tree) + "\n"
+    return pg._source(module)
 
 
 def _version_body(policy: n.Policy, source_name: str) -> tuple[list[ast.stmt], list, list]:

@@ -18,6 +18,7 @@ from . import diagnostics as diag
 from . import nodes as n
 from . import types as t
 from .parser import ParseResult, parse_file
+from .collector import pausing
 
 Diags = list[diag.Diagnostic]
 
@@ -31,6 +32,7 @@ def check(policy: n.Policy) -> Diags:
     return _in_order(found)
 
 
+@pausing
 def check_file(path: str | Path) -> tuple[ParseResult, Diags]:
     """Parse and check one file; when it cannot be parsed, just the parse diagnostics."""
     result = parse_file(path)

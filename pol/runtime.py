@@ -9,10 +9,8 @@ groups, pools) and the explanation attached to every amount.
 from __future__ import annotations
 
 import collections.abc
-import contextlib
 import datetime
 import difflib
-import gc
 import heapq
 import json
 import math
@@ -23,6 +21,8 @@ from typing import Any, Callable
 
 import attrs
 from attrs import field, frozen
+
+from dsl.collector import paused as paused_collection
 
 __all__ = ["Decimal", "date", "frozen", "field", "facts_class", "BatchError"]
 
@@ -616,25 +616,9 @@ def _date(raw, where: str) -> datetime.date:
         raise BatchError(f"{where}: {_show(raw)} is not a day in the calendar", "B002") from None
 
 
-@contextlib.contextmanager
-def _no_collection():
-    """The cycle collector paused while a batch is read or evaluated.
-
-    Both steps make many objects and no reference cycles, so the collector would only walk
-    the growing population again and again: about half the evaluation time of a large batch.
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()
-
-
 def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     """Check a whole batch and build its typed objects, or refuse it with one message."""
-    with _no_collection():
+    with paused_collection():
         return _read_batch(spec, data, batch_cls, applicant_cls)
 
 
@@ -916,7 +900,7 @@ def evaluate(spec: PolicySpec, batch, applicants: list, observe: Callable | None
     if spec.versions:
         as_of = getattr(batch, "as_of", None)
         spec = version_on(spec.versions, as_of).spec if as_of is not None else spec.versions[0].spec
-    with localcontext() as decimal_context, _no_collection():
+    with localcontext() as decimal_context, paused_collection():
         decimal_context.prec = _PRECISION
         return _evaluate(spec, batch, applicants, observe)
 

@@ -155,3 +155,30 @@ def test_homoglyph_names_are_refused_by_the_parser(tmp_path, ascii_name, lookali
     assert lookalike.format(**DEFAULTS) in line  # it points at the line of the lookalike
     if errors[0].code == "P003":  # the unexpected character itself
         assert repr(next(c for c in lookalike if ord(c) > 127)) in errors[0].message
+
+
+def test_checking_and_compiling_leave_the_collector_as_they_found_it(tmp_path):
+    """Parsing, checking and compiling pause the cycle collector (dsl.collector) and restore it,
+    on success and on a broken policy alike."""
+    import gc
+
+    from compiler.python_gen import compile_policy
+    from compiler.vector_gen import compile_vector
+    from dsl.checks import check_file
+
+    baotou = BAOTOU
+    broken = tmp_path / "broken.pol"
+    broken.write_text("policy broken\n  title zh", encoding="utf-8")
+    assert gc.isenabled()
+    parsed, _ = check_file(baotou)
+    compile_policy(parsed.policy)
+    compile_vector(parsed.policy)
+    assert gc.isenabled()
+    _, found = check_file(broken)
+    assert found and gc.isenabled()
+    gc.disable()
+    try:
+        check_file(baotou)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
