@@ -292,16 +292,10 @@ class _Module(ExpressionShapes):
             body.append(_located(ast.Expr(_call(_attr(_name("t"), "check"), *args)), cond.span))
         body.append(ast.If(test=ast.UnaryOp(ast.Not(), _attr(_name("t"), "held")),
                            body=[ast.Return(_call(_rt("refuse"), _name("t")))], orelse=[]))
-        payee_county = self.payee_county(measure)
-        if payee_county is not None:
-            # Paid to the applicant's county: with no county there is no one to pay.
-            body.append(ast.Expr(_call(_rt("need"), self.fact_ref(payee_county, measure.span),
-                                       _const(payee_county))))
+        body += self.amount_steps(measure)
         if isinstance(measure.amount, n.PerUnit):
-            body.append(_assign("unit", self.amount(measure.amount.rate, measure)))
             body.append(ast.Assign(targets=[ast.Attribute(value=_name("t"), attr="unit", ctx=ast.Store())],
                                    value=_name("unit")))
-        body.append(_located(_assign("amount", self.amount(measure.amount, measure)), measure.amount.span))
         caps = []
         for cap in measure.caps:
             label_en = cap.label.en if cap.label and cap.label.en else self.words.value(cap.amount, "en")
@@ -316,20 +310,27 @@ class _Module(ExpressionShapes):
         self.body.append(self._function(fname, ["a", "b", "ctx"], [ast.Expr(_const(doc)), *body], measure.span))
         return fname
 
+    def amount_steps(self, measure: n.Measure) -> list[ast.stmt]:
+        """What both functions of a measure do once its conditions hold, in this order, so a
+        missing fact is reported alike: the payee's county, the unit, the amount."""
+        steps: list[ast.stmt] = []
+        payee_county = self.payee_county(measure)
+        if payee_county is not None:
+            # Paid to the applicant's county: with no county there is no one to pay.
+            steps.append(ast.Expr(_call(_rt("need"), self.fact_ref(payee_county, measure.span),
+                                        _const(payee_county))))
+        if isinstance(measure.amount, n.PerUnit):
+            steps.append(_assign("unit", self.amount(measure.amount.rate, measure)))
+        steps.append(_located(_assign("amount", self.amount(measure.amount, measure)), measure.amount.span))
+        return steps
+
     def quiet_section(self, index: int, measure: n.Measure) -> list[ast.stmt]:
         """One measure's part of `assess_quietly`: its amount when its conditions hold, else
         NOT_ELIGIBLE when it concerns the applicant. The same conditions, amount and caps as
         `measure_<M>`, in the same order, so a missing fact is reported alike."""
         self.explaining = False
         try:
-            settle: list[ast.stmt] = []
-            payee_county = self.payee_county(measure)
-            if payee_county is not None:
-                settle.append(ast.Expr(_call(_rt("need"), self.fact_ref(payee_county, measure.span),
-                                             _const(payee_county))))
-            if isinstance(measure.amount, n.PerUnit):
-                settle.append(_assign("unit", self.amount(measure.amount.rate, measure)))
-            settle.append(_located(_assign("amount", self.amount(measure.amount, measure)), measure.amount.span))
+            settle = self.amount_steps(measure)
             caps = _tuple(self.amount(cap.amount, measure) for cap in measure.caps)
             settle.append(_found(index, _call(_rt("settle_quiet"), _name("amount"), caps, _const(self.rounding),
                                                self.constant(self.quantum))))
