@@ -80,6 +80,44 @@ def _decoder() -> json.JSONDecoder:
     return json.JSONDecoder(parse_float=Decimal, parse_constant=_reject_constant)
 
 
+def _line_decoder():
+    """Decode one JSON text exactly, as `_decoder()` does, but quicker where it can.
+
+    orjson (when installed) decodes a line in about a third of the time, but reads every number
+    with a fraction or an exponent as a float. A line whose value holds a float anywhere, and a
+    line orjson refuses (a huge integer, NaN, a lone surrogate, bad syntax), is decoded again by
+    the exact decoder, which gives its Decimals or its error; every other line decodes to the
+    same objects either way (tests/test_streaming.py compares them).
+    """
+    exact = _decoder().decode
+    try:
+        import orjson
+    except ImportError:
+        return exact
+    quick = orjson.loads
+
+    def decode(text: str):
+        try:
+            value = quick(text)
+        except Exception:  # whatever orjson refuses, the exact decoder decides and words
+            return exact(text)
+        return exact(text) if _holds_float(value) else value
+    return decode
+
+
+def _holds_float(value) -> bool:
+    kind = type(value)
+    if kind is dict:
+        for item in value.values():
+            item_kind = type(item)
+            if item_kind is float or ((item_kind is dict or item_kind is list) and _holds_float(item)):
+                return True
+        return False
+    if kind is list:
+        return any(type(item) is float or _holds_float(item) for item in value)
+    return kind is float
+
+
 # ---------------------------------------------------------------- sources
 
 
@@ -276,7 +314,7 @@ class _JsonLinesStream(Stream):
         self._lines = lines
         self._number = 0
         self.total_bytes = source.size
-        decode = _decoder().decode
+        decode = _line_decoder()
         self._decode = decode
         for text in self._lines:
             self._number += 1

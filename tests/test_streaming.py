@@ -275,3 +275,36 @@ def test_a_file_that_is_not_utf8_part_way_is_one_message(tmp_path, capsys):
     code, out, err = run(capsys, "--facts", str(path))
     assert code == 1 and out == ""
     assert err.startswith(f"error: cannot read {path}:") and len(err.splitlines()) == 1
+
+
+_JSON_TEXTS = [
+    '{"id": "A", "sales": "12.50", "rooms": 3}', '{"sales": 12.50}', '{"sales": 1e3}', '{"sales": -0}',
+    '{"sales": 1E400}', '{"x": [1, 2.5]}', '{"x": {"y": {"z": 0.1}}}', '{"x": [[{"y": 3.0}]]}',
+    '{"big": 123456789012345678901234567890}', '{"big": -9223372036854775809}', '{"n": 18446744073709551615}',
+    '{"n": NaN}', '{"n": Infinity}', '{"n": -Infinity}', '{"s": "\\ud800"}', '{"s": "\\ud83d\\ude00"}',
+    '{"s": "tab\there"}', '{"s": "\\u0000"}', '{"a": 1, "a": 2}', '[1, 2]', '"text"', '5', 'true', 'null',
+    '{"a": 1,}', '{"a": 1} x', '{"a": 01}', "{'a': 1}", '{"a": .5}', '{"a": 5.}', '{"a": +5}',
+    "[" * 2000 + "]" * 2000, '{"s": "é中文"}', ' {"a": 1} ', '{"v": {"kundulun": 3, "donghe": 0}}',
+]
+
+
+@pytest.mark.parametrize("text", _JSON_TEXTS, ids=range(len(_JSON_TEXTS)))
+def test_the_quick_line_decoder_gives_exactly_what_the_exact_one_gives(text):
+    """JSON Lines are decoded by orjson where that is exact and by the standard library elsewhere:
+    the same objects, Decimals where a number has a fraction or an exponent, the same errors."""
+    def outcome(decode):
+        try:
+            value = decode(text)
+        except (ValueError, RecursionError) as error:
+            return ("error", type(error).__name__, str(error))
+        return ("value", repr(value), _types(value))
+
+    assert outcome(batchio._line_decoder()) == outcome(batchio._decoder().decode)
+
+
+def _types(value):
+    if isinstance(value, dict):
+        return {k: _types(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_types(v) for v in value]
+    return type(value).__name__
