@@ -537,11 +537,13 @@ def _source(module: list[ast.stmt]) -> str:
 def _entry_points() -> list[ast.stmt]:
     source = '''
 def read(data):
-    """Check a batch given as JSON data and build its typed facts; raises BatchError."""
+    """Check a batch given as JSON data (its applicants a list, or an iterator read as it goes)
+    and build its typed facts; raises BatchError."""
     return _rt.read_batch(SPEC, data, Batch, Applicant)
 
 def evaluate(batch, applicants):
-    """Evaluate typed facts: a BatchResult with every award and its explanation."""
+    """Evaluate typed facts: a BatchResult with every award, which writes its reasons
+    (why, why_zh) when they are first read."""
     return _rt.evaluate(SPEC, batch, applicants)
 
 def evaluate_json(data):

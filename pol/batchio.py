@@ -469,7 +469,8 @@ class ColumnBuilder:
         chunk.append(raw)
         self._lines.append(-1 if line is None else line)
         ident = raw.get("id") if type(raw) is dict else None
-        if type(ident) is not str or not raw.keys() <= self.known or not ident.strip() or not _unicode(ident):
+        if (type(ident) is not str or not raw.keys() <= self.known or not ident.strip()
+                or not (ident.isascii() or _unicode(ident))):
             self._refuse(index)
         self._ids.append(ident)
         rows, vals = self._rows, self._vals
