@@ -12,18 +12,30 @@ from __future__ import annotations
 import contextlib
 import functools
 import gc
+import threading
+
+_lock = threading.Lock()
+_depth = 0  # pauses in progress, in any thread
+_resume = False  # whether the collector ran before the first of them
 
 
 @contextlib.contextmanager
 def paused():
-    """Collection off for the block; left as the caller had it after, even on an error."""
-    enabled = gc.isenabled()
-    gc.disable()
+    """Collection off for the block. The collector is resumed when the last pause in progress
+    ends (threads may overlap), and only if it was running when the first began."""
+    global _depth, _resume
+    with _lock:
+        if _depth == 0:
+            _resume = gc.isenabled()
+            gc.disable()
+        _depth += 1
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        with _lock:
+            _depth -= 1
+            if _depth == 0 and _resume:
+                gc.enable()
 
 
 def pausing(function):

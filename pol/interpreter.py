@@ -188,8 +188,8 @@ class Interpreter:
             if amount > limit:
                 why.append(f"capped at {limit}")
                 amount = limit
-        if amount < 0:
-            amount = ZERO
+        if amount <= 0:
+            amount = ZERO  # nothing below zero, and no -0
         amount = amount.quantize(self.quantum, rounding=self.rounding)
         why.append(f"amount {amount}")
         return Found(True, amount, unit, why)

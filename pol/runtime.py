@@ -16,7 +16,7 @@ import json
 import math
 import re
 from decimal import (ROUND_CEILING, ROUND_DOWN, ROUND_HALF_EVEN, ROUND_HALF_UP, Decimal, InvalidOperation,
-                     localcontext)
+                     getcontext, localcontext)
 from typing import Any, Callable
 
 import attrs
@@ -90,6 +90,7 @@ class MeasureSpec:
     payee: str  # applicant or county
     city_percent: Decimal | None  # None: settled through the fiscal system, no split
     source: str
+    screen: Callable | None = None  # unused: calculators compiled by pol 0.1.0 pass it
 
 
 @frozen
@@ -358,6 +359,8 @@ def settle(trace: Trace, amount: Decimal, caps: list[tuple[Decimal, str, str]], 
     if amount < 0:
         trace.note("nothing to pay below zero", "金额不为负,不予给付")
         amount = ZERO
+    elif amount == 0:
+        amount = ZERO  # a product with a negative factor can be -0: pay 0, not "-0.00"
     rounded = amount.quantize(quantum, rounding=_ROUNDING[rounding])
     if rounded != amount:
         trace.note(f"rounded to {money(rounded, 'en')}", f"四舍五入为{money(rounded, 'zh')}")
@@ -383,8 +386,8 @@ def settle_quiet(amount: Decimal, caps: tuple[Decimal, ...], rounding: str, quan
     for limit in caps:
         if amount > limit:
             amount = limit
-    if amount < 0:
-        amount = ZERO
+    if amount <= 0:
+        amount = ZERO  # nothing below zero, and no -0
     return amount.quantize(quantum, rounding=_ROUNDING[rounding])
 
 
@@ -723,8 +726,9 @@ class Award:
 
     The amount is computed at once; the reasons (`why`, `why_zh`) are written the first time
     they are read, by the measure's explaining function on the same facts, followed by what
-    the population-wide steps noted (an exclusive group, a pool). Most awards of a large
-    batch are summed, never read, and cost no words.
+    the population-wide steps noted (an exclusive group, a pool), in the decimal context of the
+    evaluation. Most awards of a large batch are summed, never read, and cost no words. Each
+    read gives a new list; a copy or a pickle is explained first (`__getstate__`).
     """
 
     measure: str
@@ -744,26 +748,41 @@ class Award:
     _context: "Context" = field(repr=False, eq=False)
     _assessment: Assessment | None = field(default=None, repr=False, eq=False)
     _notes: list[tuple[str, str]] | None = field(default=None, repr=False, eq=False)
+    _head: tuple[str, str] | None = field(default=None, repr=False, eq=False)  # set in copies
 
     @property
     def assessment(self) -> Assessment:
         """The measure's own finding, before groups and pools."""
         if self._assessment is None:
-            with localcontext() as decimal_context:
-                decimal_context.prec = _PRECISION
+            with localcontext(self._context.decimal):
                 self._assessment = self._spec.assess(self._applicant, self._batch, self._context)
         return self._assessment
 
     @property
     def why(self) -> list[str]:
-        m = self._spec
-        return [f"({m.numeral}) {m.title_en} [{m.source}]", *self.assessment.why_en,
-                *(en for en, _ in self._notes or ())]
+        return [self._heads()[0], *self.assessment.why_en, *(en for en, _ in self._notes or ())]
 
     @property
     def why_zh(self) -> list[str]:
-        m = self._spec
-        return [f"第({m.numeral})条 {m.title_zh}", *self.assessment.why_zh, *(zh for _, zh in self._notes or ())]
+        return [self._heads()[1], *self.assessment.why_zh, *(zh for _, zh in self._notes or ())]
+
+    def _heads(self) -> tuple[str, str]:
+        if self._head is None:
+            m = self._spec
+            return f"({m.numeral}) {m.title_en} [{m.source}]", f"第({m.numeral})条 {m.title_zh}"
+        return self._head
+
+    def __getstate__(self) -> dict:
+        """A copy or a pickle is explained first: the rankings it would look its applicant up in
+        know the original objects only, and the measure's functions may not be importable."""
+        state = {a.name: getattr(self, a.name) for a in attrs.fields(type(self))}
+        state["_assessment"], state["_head"] = self.assessment, self._heads()
+        state["_spec"] = state["_applicant"] = state["_batch"] = state["_context"] = None
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        for name, value in state.items():
+            object.__setattr__(self, name, value)
 
     def note(self, en: str, zh: str) -> None:
         """A reason added after the assessment: an exclusive group or a pool changed the amount."""
@@ -846,6 +865,8 @@ class Context:
 
     def __init__(self):
         self.ranks: dict[str, dict[int, int]] = {}
+        # The decimal context of the evaluation: reasons written later are written in it.
+        self.decimal = getcontext().copy()
 
     def ranked(self, ranking: str, applicant) -> bool:
         return id(applicant) in self.ranks[ranking]

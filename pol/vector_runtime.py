@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import threading
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
@@ -675,6 +676,11 @@ def evaluate(spec: PolicySpec, assess: tuple[Mapping[str, Callable], ...], among
         return _evaluate(spec, assess[index], among[index], batch, population)
 
 
+_pages_lock = threading.Lock()
+_pages_depth = 0  # evaluations in progress, in any thread
+_pages_before = True  # the advice numpy had before the first of them
+
+
 @contextlib.contextmanager
 def _small_pages():
     """numpy's huge-page advice off while evaluating.
@@ -682,18 +688,25 @@ def _small_pages():
     numpy asks the kernel for huge pages for every large array (madvise). Where the kernel
     then compacts memory on the spot (transparent_hugepage/defrag = madvise, as here), the
     many short-lived column-sized arrays of an evaluation wait on it: at 10^6 applicants it
-    took 0.55-0.8 s instead of 0.35 s (`make bench`). Restored afterwards.
+    took 0.55-0.8 s instead of 0.35 s (`make bench`). Restored when the last evaluation in
+    progress ends (threads may overlap).
     """
-    advise = getattr(getattr(np, "_core", None), "multiarray", None)
-    toggle = getattr(advise, "_set_madvise_hugepage", None)
+    global _pages_depth, _pages_before
+    toggle = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
     if toggle is None:  # another numpy: nothing to turn off
         yield
         return
-    before = toggle(False)
+    with _pages_lock:
+        if _pages_depth == 0:
+            _pages_before = toggle(False)
+        _pages_depth += 1
     try:
         yield
     finally:
-        toggle(before)
+        with _pages_lock:
+            _pages_depth -= 1
+            if _pages_depth == 0:
+                toggle(_pages_before)
 
 
 def _evaluate(spec: PolicySpec, assess: Mapping[str, Callable], among: Mapping[str, Callable], batch,

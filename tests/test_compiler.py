@@ -182,3 +182,18 @@ def test_checking_and_compiling_leave_the_collector_as_they_found_it(tmp_path):
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+def test_overlapping_pauses_resume_the_collector_when_the_last_ends():
+    """Threads may overlap their pauses in any order: the collector resumes once, at the end."""
+    import gc
+
+    from dsl.collector import paused
+
+    first, second = paused(), paused()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)
+    assert not gc.isenabled()
+    second.__exit__(None, None, None)
+    assert gc.isenabled()

@@ -290,3 +290,34 @@ def test_conditions_computed_only_where_their_facts_are_given_agree(condition, t
     assert vector == scalar
     granted = {a["id"] for a in scalar["applicants"] for w in a["awards"] if w["status"] == "granted"}
     assert 0 < len(granted) < len(rows) or condition in ("livestream_rooms >= 0", "livestream_rooms >= 5 or sales >= 1元")
+
+
+def test_a_negative_product_of_zero_is_paid_as_zero_by_both_engines(tmp_path):
+    from tests.policy_text import policy_text
+
+    policy = tmp_path / "negative.pol"
+    policy.write_text(policy_text().replace("pay 1% of sales", "pay sales * -1")
+                      .replace(" and sales 达到 2000万元", ""), encoding="utf-8")
+    engines = Engines(policy)
+    text = json.dumps({"as_of": "2023-01-01", "applicants": [
+        {"id": "zero", "livestream_rooms": 6, "sales": "0"}, {"id": "some", "livestream_rooms": 6, "sales": "5"}]})
+    scalar = without_reasons(engines.run(text, "scalar", tmp_path))
+    assert engines.run(text, "vector", tmp_path) == scalar
+    assert [a["awards"][0]["amount"] for a in scalar["applicants"]] == ["0.00", "0.00"]
+
+
+def test_overlapping_evaluations_restore_numpy_s_huge_page_advice():
+    from pol.vector_runtime import _small_pages
+
+    toggle = np._core.multiarray._set_madvise_hugepage
+    before = toggle(True)
+    try:
+        first, second = _small_pages(), _small_pages()
+        first.__enter__()
+        second.__enter__()
+        first.__exit__(None, None, None)
+        assert toggle(False) is False  # still off while the second runs
+        second.__exit__(None, None, None)
+        assert toggle(True) is True  # back on after the last
+    finally:
+        toggle(before)

@@ -470,3 +470,16 @@ def test_non_finite_javascript_numbers_are_refused_as_python_refuses_floats(modu
     result = subprocess.run([NODE or "node", "--input-type=module", "-e", script], capture_output=True, text=True)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout) == expected
+
+
+def test_a_negative_product_of_zero_is_paid_as_zero_alike(modules, tmp_path):
+    """`sales * -1` with sales 0 is -0: every calculator pays 0.00, never "-0.00"."""
+    policy = tmp_path / "negative.pol"
+    policy.write_text(policy_text().replace("pay 1% of sales", "pay sales * -1")
+                      .replace(" and sales 达到 2000万元", ""), encoding="utf-8")
+    text = json.dumps({"as_of": "2023-01-01", "applicants": [
+        {"id": "zero", "livestream_rooms": 6, "sales": "0"}, {"id": "some", "livestream_rooms": 6, "sales": "5"}]})
+    seen = _compare(policy, modules[policy], [text], tmp_path)
+    assert seen["granted"] == 2
+    award = json.loads(_python(load(policy), text)["json"])["applicants"][0]["awards"][0]
+    assert (award["amount"], award["city_share"], award["county_share"]) == ("0.00", "0.00", "0.00")

@@ -176,3 +176,40 @@ def test_quick_conversions_give_exactly_what_the_full_reader_gives(baotou, kind)
         assert full is not BatchError, f"{kind}: {raw!r} taken quickly, refused by the reader"
         assert _same(quick, full), f"{kind}: {raw!r} -> {quick!r}, the reader gives {full!r}"
     assert quick_taken > 1
+
+
+def test_results_copied_or_pickled_before_their_reasons_are_read_keep_them(baotou):
+    """Reasons are written when read, from the rankings of the evaluation: a copy or a pickle
+    is explained first, so it keeps the reasons the original has (and pickles at all)."""
+    import copy
+    import pickle
+
+    data = {"as_of": "2023-12-31", "applicants": [
+        {"id": "F1", "festival_online_retail_sales": "30000000", "festival_local_goods_online_retail": "25000000"}]}
+    original = baotou.evaluate(*baotou.read(data)).to_json()
+    for clone in (copy.deepcopy, lambda r: pickle.loads(pickle.dumps(r))):
+        result = clone(baotou.evaluate(*baotou.read(data)))
+        assert result.to_json() == original
+        assert result.applicants[0].awards[0].assessment.eligible
+
+
+def test_reasons_read_later_are_written_in_the_evaluation_s_decimal_context():
+    """A cap of 1.005 is shown as the evaluation would show it, whatever context reads it."""
+    from decimal import ROUND_HALF_UP, localcontext
+
+    from pol.api import load_source
+    from pol.api import compile_file as compile_path
+    from tests.policy_text import policy_text
+
+    import tempfile
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "p.pol"
+        path.write_text(policy_text().replace("pay 1% of sales", "pay 200% of sales").replace("cap 50万元", "cap sales")
+                        .replace(" and sales 达到 2000万元", ""), encoding="utf-8")
+        compiled = compile_path(path)
+        module = load_source(compiled.python, compiled.policy_id)
+    data = {"as_of": "2023-01-01", "applicants": [{"id": "A", "livestream_rooms": 6, "sales": "1.005"}]}
+    with localcontext(rounding=ROUND_HALF_UP):
+        quiet = module.evaluate(*module.read(data))
+        explained = runtime.evaluate(module.SPEC, *module.read(data), observe=lambda *found: None)
+    assert quiet.applicants[0].awards[0].why == explained.applicants[0].awards[0].why

@@ -578,6 +578,8 @@ function settle(trace, amount, caps, rounding, quantum, en, zh) {
   if (numCmp(amount, 0n) < 0) {
     trace.note("nothing to pay below zero", "金额不为负,不予给付");
     amount = ZERO;
+  } else if (numCmp(amount, 0n) === 0) {
+    amount = ZERO; // a product with a negative factor can be -0: pay 0, not "-0.00"
   }
   const rounded = quantize(toDec(amount), quantum.exp, rounding);
   if (numCmp(rounded, amount) !== 0) {
