@@ -34,7 +34,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .runtime import BatchError, FactSpec, PolicySpec, _did_you_mean, _Reader, _show, _unicode
+from .runtime import BatchError, FactSpec, PolicySpec, _did_you_mean, _Reader, _show, _Slow, _unicode
 from .vector_runtime import Column, CountColumn, Population, VectorOverflow, VectorUnsupported
 
 FORMATS = ("json", "jsonl", "csv")
@@ -107,15 +107,14 @@ def _line_decoder():
 
 def _holds_float(value) -> bool:
     kind = type(value)
-    if kind is dict:
-        for item in value.values():
-            item_kind = type(item)
-            if item_kind is float or ((item_kind is dict or item_kind is list) and _holds_float(item)):
-                return True
-        return False
-    if kind is list:
-        return any(type(item) is float or _holds_float(item) for item in value)
-    return kind is float
+    if kind is not dict and kind is not list:
+        return kind is float
+    items = value.values() if kind is dict else value
+    kinds = set(map(type, items))  # one pass in C over a line's values
+    if float in kinds:
+        return True
+    return (dict in kinds or list in kinds) and any(_holds_float(item) for item in items
+                                                    if type(item) is dict or type(item) is list)
 
 
 # ---------------------------------------------------------------- sources
@@ -597,11 +596,16 @@ class ColumnBuilder:
         return self._slow(fact, vals)
 
     def _slow(self, fact: FactSpec, vals: list) -> tuple[np.ndarray, int, int | None]:
-        """Value by value through the scalar reader: exact for every form it accepts."""
+        """Value by value through the scalar reader: exact for every form it accepts (its quick
+        conversions first, which give what it gives)."""
         typed = []
+        quick, value = self.reader.quick(fact), self.reader.value
         for i, raw in enumerate(vals):
             try:
-                typed.append(self.reader.value(fact, raw, ""))
+                try:
+                    typed.append(quick(raw))
+                except _Slow:
+                    typed.append(value(fact, raw, ""))
             except BatchError:
                 return np.zeros(0), 0, i
         kind = fact.kind
