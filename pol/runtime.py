@@ -959,10 +959,11 @@ def _assess_quick(spec: PolicySpec, batch, applicants: list, ctx: Context, by_me
         awards = []
         try:
             found = quick(applicant, batch, ctx)
-        except _Needed:
+        except _Needed as missing:
             # The explained assessments run the same steps in the same order: they name the measure.
             _assess_explained(spec, batch, [applicant], ctx, {}, None)
-            raise AssertionError("the quiet and the explained assessments disagree") from None
+            raise BatchError(f"applicant {_show(applicant.id)}: fact `{missing.fact}` is needed, "
+                             f"but it was not given", "B006") from None
         county = getattr(applicant, jurisdiction) if jurisdiction else None
         pays = False
         for k, amount in found:
