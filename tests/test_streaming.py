@@ -308,3 +308,27 @@ def _types(value):
     if isinstance(value, list):
         return [_types(v) for v in value]
     return type(value).__name__
+
+
+def test_the_json_output_with_reasons_is_json_dumps_byte_for_byte(tmp_path, capsys):
+    """The scalar engine's JSON (reasons included) is streamed by the same writer as the vector
+    engine's: byte for byte what json.dumps(indent=2, ensure_ascii=False) writes, odd text included."""
+    from pol.api import compile_file, load_source
+
+    compiled = compile_file(BAOTOU)
+    module = load_source(compiled.python, compiled.policy_id)
+    batches = [CITY, *sorted((REPO / "examples").glob("*.json"))]
+    hostile = tmp_path / "hostile.json"
+    hostile.write_text(json.dumps({"as_of": "2023-12-31", "applicants": [
+        {"id": 'quote " back \\ line\u2028sep </script> 中文', "county": "donghe", "hotel_star_rating": "5",
+         "hotel_rated_on": "2023-01-02"}]}, ensure_ascii=False), encoding="utf-8")
+    for batch in [*batches, hostile]:
+        data = json.loads(batch.read_text(encoding="utf-8"), parse_float=Decimal)
+        if not isinstance(data, dict) or "applicants" not in data:
+            continue
+        try:
+            expected = json.dumps(module.evaluate_json(data), ensure_ascii=False, indent=2) + "\n"
+        except batchio.BatchError:
+            continue
+        code, out, _ = run(capsys, "--facts", str(batch), "--engine", "scalar", "--format", "json")
+        assert code == 0 and out == expected, batch.name

@@ -292,9 +292,8 @@ def _write(args, outcome: Outcome, progress: Progress) -> None:
     out = open(args.output, "w", encoding="utf-8", newline="") if args.output else sys.stdout
     try:
         applicants = _counted(outcome.applicants(), outcome.n, progress)
-        if args.format == "json" and outcome.scalar is not None:
-            out.write(json.dumps(outcome.scalar, ensure_ascii=False, indent=2) + "\n")
-        elif args.format == "json":
+        if args.format == "json":
+            # json.dumps(..., indent=2) byte for byte, streamed, without Python's slow indenting encoder
             batchio.write_json(out, outcome.head(), applicants, outcome.pools(), outcome.total())
         elif args.format == "jsonl":
             batchio.write_jsonl(out, outcome.head(), applicants, outcome.pools(), outcome.total())
