@@ -90,7 +90,7 @@ class MeasureSpec:
     payee: str  # applicant or county
     city_percent: Decimal | None  # None: settled through the fiscal system, no split
     source: str
-    screen: Callable | None = None  # unused: calculators compiled by pol 0.1.0 pass it
+    screen: Callable | None = None  # unused: calculators compiled before `assess_quietly` existed pass it
 
 
 @frozen
