@@ -251,19 +251,17 @@ class _Module(ExpressionShapes):
                              self.amount(op, measure), self.constant(threshold.value))
             case n.ByTable(key=key, entries=entries):
                 table, reasons = self.table(measure, entries)
-                if not self.explaining:
-                    return _call(_rt("lookup_quiet"), table, self.fact_ref(key.name, key.span), reasons,
-                                 _const(key.name))
-                return _call(_rt("lookup"), table, self.fact_ref(key.name, key.span), _name("t"), reasons,
+                return _call(_rt("lookup"), table, self.fact_ref(key.name, key.span), self.trace(), reasons,
                              _const(key.name))
             case n.EachAtTable(counts=counts, entries=entries):
                 table, reasons = self.table(measure, entries)
-                if not self.explaining:
-                    return _call(_rt("each_at_quiet"), table, self.fact_ref(counts.name, counts.span), reasons,
-                                 _const(counts.name))
-                return _call(_rt("each_at"), table, self.fact_ref(counts.name, counts.span), _name("t"), reasons,
+                return _call(_rt("each_at"), table, self.fact_ref(counts.name, counts.span), self.trace(), reasons,
                              _const(counts.name))
         raise AssertionError(f"not an amount: {expr!r}")
+
+    def trace(self) -> ast.expr:
+        """Where a table lookup writes its reasons: the measure's trace, or None in `assess_quietly`."""
+        return _name("t") if self.explaining else _const(None)
 
     def table(self, measure: n.Measure, entries) -> tuple[ast.Name, ast.Name]:
         name = _identifier(f"TABLE_{measure.name}", measure.span, "a measure name")

@@ -1,4 +1,4 @@
-"""The cycle collector paused for work that makes many objects and no garbage cycles.
+"""Process-wide switches turned off while heavy work runs, and the cycle collector among them.
 
 Parsing, checking and compiling a policy, and reading and evaluating a batch, each build
 hundreds of thousands of objects that live until the step ends. The collector would walk
@@ -13,29 +13,44 @@ import contextlib
 import functools
 import gc
 import threading
-
-_lock = threading.Lock()
-_depth = 0  # pauses in progress, in any thread
-_resume = False  # whether the collector ran before the first of them
+from typing import Any, Callable
 
 
-@contextlib.contextmanager
-def paused():
-    """Collection off for the block. The collector is resumed when the last pause in progress
-    ends (threads may overlap), and only if it was running when the first began."""
-    global _depth, _resume
-    with _lock:
-        if _depth == 0:
-            _resume = gc.isenabled()
-            gc.disable()
-        _depth += 1
-    try:
-        yield
-    finally:
-        with _lock:
-            _depth -= 1
-            if _depth == 0 and _resume:
-                gc.enable()
+class HeldOff:
+    """A process-wide switch held off while any work inside runs. Threads may overlap their
+    blocks in any order: the switch is restored, as it was before the first began, when the
+    last ends."""
+
+    def __init__(self, turn_off: Callable[[], Any], restore: Callable[[Any], None]):
+        self._turn_off = turn_off  # turns the switch off, returns what it was
+        self._restore = restore
+        self._lock = threading.Lock()
+        self._depth = 0  # blocks in progress, in any thread
+        self._before: Any = None
+
+    @contextlib.contextmanager
+    def __call__(self):
+        with self._lock:
+            if self._depth == 0:
+                self._before = self._turn_off()
+            self._depth += 1
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._depth -= 1
+                if self._depth == 0:
+                    self._restore(self._before)
+
+
+def _collector_off() -> bool:
+    running = gc.isenabled()
+    gc.disable()
+    return running
+
+
+# Collection off for the block; resumed only if it was running when the first block began.
+paused = HeldOff(_collector_off, lambda running: gc.enable() if running else None)
 
 
 def pausing(function):

@@ -34,7 +34,7 @@ from typing import Any, Iterator
 
 import numpy as np
 
-from .runtime import BatchError, FactSpec, PolicySpec, _did_you_mean, _Reader, _show, _Slow, _unicode
+from .runtime import BatchError, FactSpec, PolicySpec, _check_id, _did_you_mean, _Reader, _show, _Slow, _unicode
 from .vector_runtime import Column, CountColumn, Population, VectorOverflow, VectorUnsupported
 
 FORMATS = ("json", "jsonl", "csv")
@@ -519,10 +519,7 @@ class ColumnBuilder:
             if not isinstance(raw, dict):
                 raise BatchError(f"{label}: expected an object of facts, got {_show(raw)}", "B010")
             ident = raw.get("id")
-            if ident is None:
-                raise BatchError(f"{label}: fact `id` is missing", "B005")
-            if not isinstance(ident, str) or not ident.strip() or not _unicode(ident):
-                raise BatchError(f"{label}: fact `id` must be non-empty text, got {_show(ident)}", "B002")
+            _check_id(ident, index + 1)
             if duplicate is not None:
                 self._duplicate(*duplicate)
             label = f"applicant {_show(ident)}"

@@ -23,6 +23,7 @@ import attrs
 from attrs import field, frozen
 
 from dsl.collector import paused as paused_collection
+from dsl.collector import pausing
 
 __all__ = ["Decimal", "date", "frozen", "field", "facts_class", "BatchError"]
 
@@ -318,31 +319,41 @@ def per_increment(rate: Decimal, step: Decimal, value: Decimal, threshold: Decim
     return rate * ((value - threshold) // step)
 
 
-def lookup(table: dict, key, trace: Trace, reasons: dict, fact: str) -> Decimal:
+def lookup(table: dict, key, trace: Trace | None, reasons: dict, fact: str) -> Decimal:
+    """The table's amount for the key; nothing for a key paid nothing or not in the table.
+    `trace` None: the same amount, unexplained (`assess_quietly`)."""
     key = need(key, fact)
-    trace.keys.append(key)
+    if trace is not None:
+        trace.keys.append(key)
     if key in reasons:
-        en, zh = reasons[key]
-        trace.note(f"{key}: nothing: {en}", f"{key}:不予补助:{zh}")
+        if trace is not None:
+            en, zh = reasons[key]
+            trace.note(f"{key}: nothing: {en}", f"{key}:不予补助:{zh}")
         return ZERO
     if key not in table:
-        trace.note(f"{key}: the table names no amount for it", f"{key}:表中未列金额")
+        if trace is not None:
+            trace.note(f"{key}: the table names no amount for it", f"{key}:表中未列金额")
         return ZERO
     return table[key]
 
 
-def each_at(table: dict, counts, trace: Trace, reasons: dict, fact: str) -> Decimal:
+def each_at(table: dict, counts, trace: Trace | None, reasons: dict, fact: str) -> Decimal:
+    """Each key's count times its rate, summed. `trace` None: unexplained (`assess_quietly`)."""
     counts = need(counts, fact)
     total = ZERO
     for key, count in counts.items():
-        trace.keys.append(key)
+        if trace is not None:
+            trace.keys.append(key)
         if key in reasons:
-            en, zh = reasons[key]
-            trace.note(f"{key}: {count:,} × 0: {en}", f"{key}:{count:,} × 0:{zh}")
+            if trace is not None:
+                en, zh = reasons[key]
+                trace.note(f"{key}: {count:,} × 0: {en}", f"{key}:{count:,} × 0:{zh}")
             continue
         rate = table.get(key, ZERO)
         total += rate * count
-        trace.note(f"{key}: {count:,} × {rate} = {rate * count:,}", f"{key}:{count:,} × {rate} = {rate * count:,}")
+        if trace is not None:
+            product = f"{count:,} × {rate} = {rate * count:,}"
+            trace.note(f"{key}: {product}", f"{key}:{product}")
     return total
 
 
@@ -389,21 +400,6 @@ def settle_quiet(amount: Decimal, caps: tuple[Decimal, ...], rounding: str, quan
     if amount <= 0:
         amount = ZERO  # nothing below zero, and no -0
     return amount.quantize(quantum, rounding=_ROUNDING[rounding])
-
-
-def lookup_quiet(table: dict, key, reasons: dict, fact: str) -> Decimal:
-    key = need(key, fact)
-    if key in reasons:
-        return ZERO
-    return table.get(key, ZERO)
-
-
-def each_at_quiet(table: dict, counts, reasons: dict, fact: str) -> Decimal:
-    total = ZERO
-    for key, count in need(counts, fact).items():
-        if key not in reasons:
-            total += table.get(key, ZERO) * count
-    return total
 
 
 def refuse(trace: Trace) -> Assessment:
@@ -619,13 +615,9 @@ def _date(raw, where: str) -> datetime.date:
         raise BatchError(f"{where}: {_show(raw)} is not a day in the calendar", "B002") from None
 
 
+@pausing
 def read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     """Check a whole batch and build its typed objects, or refuse it with one message."""
-    with paused_collection():
-        return _read_batch(spec, data, batch_cls, applicant_cls)
-
-
-def _read_batch(spec: PolicySpec, data, batch_cls, applicant_cls):
     if spec.versions:
         version = _version_for(spec.versions, data)
         spec, batch_cls, applicant_cls = version.spec, version.batch_cls, version.applicant_cls
@@ -663,8 +655,6 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
     rest, and every refusal, go through `_Reader.value`, so the messages are the same."""
     quick = {name: reader.quick(f) for name, f in facts_of.items()}
     required = [name for name, f in facts_of.items() if f.required]
-    partial = bool(applicant_cls.__dict__.get("_pol_partial"))
-    new = object.__new__
     applicants, seen = [], {}
     for index, raw in enumerate(raw_applicants, start=1):
         if type(raw) is not dict and not isinstance(raw, dict):
@@ -675,9 +665,7 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
         if ident in seen:
             raise BatchError(f"applicant {_show(ident)}: duplicate id (also applicant #{seen[ident]})", "B007")
         seen[ident] = index
-        # The facts go straight into the new instance's own dict (see facts_class).
-        applicant = new(applicant_cls) if partial else None
-        facts = applicant.__dict__ if partial else {}
+        facts = {}
         for key, value in raw.items():
             try:
                 convert = quick[key]
@@ -692,7 +680,7 @@ def _read_applicants(spec: PolicySpec, reader: _Reader, facts_of: dict[str, Fact
             if facts.get(name) is None:
                 raise BatchError(f"applicant {_show(ident)}: fact `{name}` ({facts_of[name].label_en}) is required",
                                  "B005")
-        applicants.append(applicant if partial else applicant_cls(**facts))
+        applicants.append(_build(applicant_cls, facts))
     return applicants
 
 
@@ -1051,16 +1039,16 @@ def _exclusive(group: ExclusiveSpec, spec: PolicySpec, results: list[ApplicantRe
         best, rest = members[0], members[1:]
         other = getattr(applicant, group.against) if group.against else None
         for award in rest:
-            _pay(spec, award, ZERO, "superseded", f"superseded by {best.measure} ({money(best.amount, 'en')}) under "
-                              f"({group.numeral}) {group.title_en}",
-                       f"依第({group.numeral})条{group.title_zh},由{best.measure}"
-                       f"({money(best.amount, 'zh')})取代")
+            _pay(spec, award, ZERO, "superseded",
+                 f"superseded by {best.measure} ({money(best.amount, 'en')}) under ({group.numeral}) {group.title_en}",
+                 f"依第({group.numeral})条{group.title_zh},由{best.measure}({money(best.amount, 'zh')})取代")
         if other is not None and other > 0 and other >= best.amount:
             fact = next(f for f in spec.facts if f.name == group.against)
-            _pay(spec, best, ZERO, "superseded", f"superseded: the {fact.label_en} ({money(other, 'en')}) is at least this one, "
-                             f"under ({group.numeral}) {group.title_en}",
-                       f"{fact.label_zh}({money(other, 'zh')})不低于本项,依第({group.numeral})条"
-                       f"{group.title_zh}原则不重复奖励")
+            _pay(spec, best, ZERO, "superseded",
+                 f"superseded: the {fact.label_en} ({money(other, 'en')}) is at least this one, "
+                 f"under ({group.numeral}) {group.title_en}",
+                 f"{fact.label_zh}({money(other, 'zh')})不低于本项,"
+                 f"依第({group.numeral})条{group.title_zh}原则不重复奖励")
 
 
 def _fund(pool: PoolSpec, spec: PolicySpec, by_measure, applicants: list, ctx: Context) -> list[PoolResult]:

@@ -24,14 +24,14 @@ the global ones (`rank_positions`, `fund`) once over the gathered keys.
 
 from __future__ import annotations
 
-import contextlib
 import datetime
-import threading
 from decimal import Decimal
 from typing import Any, Callable, Mapping
 
 import attrs
 import numpy as np
+
+from dsl.collector import HeldOff
 
 from .runtime import BatchError, PolicySpec, _show, version_on
 
@@ -676,37 +676,21 @@ def evaluate(spec: PolicySpec, assess: tuple[Mapping[str, Callable], ...], among
         return _evaluate(spec, assess[index], among[index], batch, population)
 
 
-_pages_lock = threading.Lock()
-_pages_depth = 0  # evaluations in progress, in any thread
-_pages_before = True  # the advice numpy had before the first of them
-
-
-@contextlib.contextmanager
-def _small_pages():
-    """numpy's huge-page advice off while evaluating.
-
-    numpy asks the kernel for huge pages for every large array (madvise). Where the kernel
-    then compacts memory on the spot (transparent_hugepage/defrag = madvise, as here), the
-    many short-lived column-sized arrays of an evaluation wait on it: at 10^6 applicants it
-    took 0.55-0.8 s instead of 0.35 s (`make bench`). Restored when the last evaluation in
-    progress ends (threads may overlap).
-    """
-    global _pages_depth, _pages_before
+def _huge_pages_off() -> bool:
     toggle = getattr(getattr(getattr(np, "_core", None), "multiarray", None), "_set_madvise_hugepage", None)
-    if toggle is None:  # another numpy: nothing to turn off
-        yield
-        return
-    with _pages_lock:
-        if _pages_depth == 0:
-            _pages_before = toggle(False)
-        _pages_depth += 1
-    try:
-        yield
-    finally:
-        with _pages_lock:
-            _pages_depth -= 1
-            if _pages_depth == 0:
-                toggle(_pages_before)
+    return toggle(False) if toggle is not None else False  # another numpy: nothing to turn off
+
+
+def _huge_pages_restore(before: bool) -> None:
+    if before:
+        np._core.multiarray._set_madvise_hugepage(True)
+
+
+# numpy's huge-page advice off while evaluating. numpy asks the kernel for huge pages for every
+# large array (madvise). Where the kernel then compacts memory on the spot
+# (transparent_hugepage/defrag = madvise, as here), the many short-lived column-sized arrays of
+# an evaluation wait on it: at 10^6 applicants it took 0.55-0.8 s instead of 0.35 s (`make bench`).
+_small_pages = HeldOff(_huge_pages_off, _huge_pages_restore)
 
 
 def _evaluate(spec: PolicySpec, assess: Mapping[str, Callable], among: Mapping[str, Callable], batch,
